@@ -1,0 +1,54 @@
+# The front door: `make run`, `make test`, `make check`, `make bench`.
+SHELL := /bin/bash
+export UV_PYTHON_DOWNLOADS := never
+export UV_LINK_MODE := copy
+# Use uv if it works here, else the copy pip installs into this Python (see `uv` below).
+UV := $(shell uv --version >/dev/null 2>&1 && echo uv || echo "python3 -m uv")
+MANAGE := $(UV) run --frozen python manage.py
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: help uv install run serve test check format bench browser clean
+
+help:
+	@echo "make run    - set everything up and serve http://$(HOST):$(PORT) with demo data"
+	@echo "make test   - the whole test suite (PostgreSQL when DATABASE_URL is set)"
+	@echo "make check  - ruff, Django checks, missing migrations"
+	@echo "make bench  - benchmarks in bench/"
+
+uv:
+	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv \
+		|| python3 -m pip install --quiet --user --break-system-packages uv
+
+install: uv
+	$(UV) sync --frozen
+
+run: export DEBUG ?= 1
+run: install
+	$(MANAGE) migrate --no-input
+	$(MANAGE) load_seed_plans
+	$(MANAGE) load_demo_users
+	@echo "Serving on http://$(HOST):$(PORT)/ (log in with a demo user above, password: demo)"
+	$(MANAGE) runserver $(HOST):$(PORT)
+
+test: export TESTING := 1
+test: install
+	$(UV) run --frozen pytest $(PYTEST_ARGS)
+
+check: export TESTING := 1
+check: install
+	$(UV) run --frozen ruff check .
+	$(UV) run --frozen ruff format --check .
+	$(MANAGE) check
+	$(MANAGE) makemigrations --check --dry-run
+
+format: install
+	$(UV) run --frozen ruff check --fix .
+	$(UV) run --frozen ruff format .
+
+bench: export TESTING := 1
+bench: install
+	$(UV) run --frozen python bench/run.py
+
+clean:
+	rm -rf .venv staticfiles .pytest_cache

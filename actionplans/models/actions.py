@@ -1,0 +1,253 @@
+"""Actions, the reviews they answer, and their progress updates."""
+
+import datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from actionplans.target_dates import TargetKind, resolve_target
+from reviews.models import Finding, Review
+
+from .plans import Agency, Objective, Plan, Theme
+from .rag import RAG
+
+
+class Action(models.Model):
+    """One thing an agency has agreed to do, tracked until it is done."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="actions")
+    ref = models.CharField(max_length=30, help_text='As printed: "1.1", "4.11", "3a".')
+    text = models.TextField("action")
+    theme = models.ForeignKey(
+        Theme, on_delete=models.PROTECT, null=True, blank=True, related_name="actions"
+    )
+    objective = models.ForeignKey(
+        Objective, on_delete=models.PROTECT, null=True, blank=True, related_name="actions"
+    )
+    reviews = models.ManyToManyField(
+        Review, through="ActionSource", related_name="actions", blank=True
+    )
+    answers_as_written = models.CharField(
+        "reviews cited, as written", max_length=200, blank=True, help_text='e.g. "K,O,P,Q,R".'
+    )
+    lead_agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, null=True, blank=True, related_name="led_actions"
+    )
+    lead_person = models.CharField(
+        "lead as written",
+        max_length=500,
+        blank=True,
+        help_text="The lead person, post or initials exactly as the plan prints them.",
+    )
+    subgroup = models.CharField("enabling subgroup", max_length=300, blank=True)
+    evidence = models.TextField("evidence of impact", blank=True, help_text="How will we know?")
+    resources = models.TextField(blank=True)
+    kpis = models.TextField("KPIs / how measured", blank=True)
+    target_text = models.CharField(
+        "target date as written",
+        max_length=500,
+        blank=True,
+        help_text='Exactly as agreed: "Sep – Dec 2014", "Jul 2014 onwards", "Ongoing".',
+    )
+    target_kind = models.CharField(
+        max_length=20,
+        choices=[(kind.value, kind.value.replace("_", " ")) for kind in TargetKind],
+        default=TargetKind.BLANK.value,
+        editable=False,
+    )
+    start_date = models.DateField(null=True, blank=True, editable=False)
+    due_date = models.DateField(
+        null=True, blank=True, help_text="The end of the period the target names, if any."
+    )
+    rag = models.CharField(
+        "RAG status", max_length=20, choices=RAG.choices, default=RAG.NOT_STARTED
+    )
+    progress = models.TextField("latest progress", blank=True)
+    progress_as_at = models.DateField("progress as at", null=True, blank=True)
+    position = models.PositiveIntegerField(default=0)
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        ordering = ["plan", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "ref"],
+                name="action_ref_unique_per_plan",
+                violation_error_message="This plan already has an action with that reference.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(ref=""),
+                name="action_ref_not_blank",
+                violation_error_message="Enter the action's reference.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(text=""),
+                name="action_text_not_blank",
+                violation_error_message="Enter what the action is.",
+            ),
+            models.CheckConstraint(
+                condition=Q(rag__in=RAG.values),
+                name="action_rag_valid",
+                violation_error_message="Choose a RAG status from the list.",
+            ),
+            models.CheckConstraint(
+                condition=Q(start_date__isnull=True)
+                | Q(due_date__isnull=True)
+                | Q(due_date__gte=models.F("start_date")),
+                name="action_due_not_before_start",
+                violation_error_message="The due date cannot be before the start date.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.ref} {self.text[:60]}"
+
+    def save(self, *args, **kwargs):
+        if self._state.adding or getattr(self, "_loaded_target_text", None) != self.target_text:
+            self.resolve_target()
+            self._loaded_target_text = self.target_text
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("actionplans:action_detail", kwargs={"pk": self.pk})
+
+    @classmethod
+    def from_db(cls, *args, **kwargs):
+        instance = super().from_db(*args, **kwargs)
+        instance._loaded_target_text = instance.__dict__.get("target_text")
+        return instance
+
+    def resolve_target(self) -> None:
+        """Derive kind, start and due date from the target text as written."""
+        target = resolve_target(self.target_text)
+        self.target_kind = target.kind.value
+        self.start_date = target.start
+        self.due_date = target.due
+
+    def clean(self):
+        errors = {}
+        if self.plan_id:
+            board_id = self.plan.board_id
+            if self.lead_agency_id and self.lead_agency.board_id != board_id:
+                errors["lead_agency"] = "Choose an agency of this plan's board."
+            if self.theme_id and self.theme.plan_id != self.plan_id:
+                errors["theme"] = "Choose a theme of this plan."
+            if self.objective_id and self.objective.plan_id != self.plan_id:
+                errors["objective"] = "Choose an objective of this plan."
+        if self.start_date and self.due_date and self.due_date < self.start_date:
+            errors["due_date"] = "The due date cannot be before the start date."
+        if errors:
+            raise ValidationError(errors)
+
+    # Rules a board cares about live here, one place for lists, pages and print.
+    @property
+    def is_complete(self) -> bool:
+        return self.rag == RAG.BLUE
+
+    def is_overdue(self, on: datetime.date | None = None) -> bool:
+        on = on or timezone.localdate()
+        return bool(self.due_date and self.due_date < on and not self.is_complete)
+
+    @property
+    def rag_label(self) -> str:
+        return self.plan.rag_label(self.rag)
+
+
+class ActionSource(models.Model):
+    """That an action answers a review (and, where known, one of its findings)."""
+
+    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="sources")
+    review = models.ForeignKey(Review, on_delete=models.PROTECT, related_name="action_sources")
+    finding = models.ForeignKey(
+        Finding, on_delete=models.PROTECT, null=True, blank=True, related_name="action_sources"
+    )
+    note = models.CharField(max_length=100, blank=True, help_text='e.g. "All".')
+    position = models.PositiveIntegerField(default=0)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["action", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["action", "review"],
+                condition=Q(finding__isnull=True),
+                name="action_source_review_unique",
+                violation_error_message="The action already cites this review.",
+            ),
+            models.UniqueConstraint(
+                fields=["action", "review", "finding"],
+                condition=Q(finding__isnull=False),
+                name="action_source_finding_unique",
+                violation_error_message="The action already cites this finding.",
+            ),
+        ]
+
+    def __str__(self):
+        if self.finding_id:
+            return str(self.finding)
+        return self.review.reference
+
+    def clean(self):
+        if self.finding_id and self.review_id and self.finding.review_id != self.review_id:
+            raise ValidationError({"finding": "Choose a finding of the cited review."})
+        if self.action_id and self.review_id and self.review.board_id != self.action.plan.board_id:
+            raise ValidationError({"review": "Choose a review of this plan's board."})
+
+
+class UpdateStatus(models.TextChoices):
+    PENDING = "pending", "Awaiting approval"
+    APPROVED = "approved", "Approved"
+    RETURNED = "returned", "Returned"
+
+
+class ProgressUpdate(models.Model):
+    """A dated progress report on an action, as submitted by its lead agency."""
+
+    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="updates")
+    label = models.CharField(
+        max_length=200, blank=True, help_text='The heading as written: "Update August 2013".'
+    )
+    as_at = models.DateField("position as at")
+    progress = models.TextField("progress to date", blank=True)
+    next_steps = models.TextField("future actions", blank=True)
+    evidence = models.TextField(blank=True)
+    rag = models.CharField("RAG status", max_length=20, choices=RAG.choices)
+    status = models.CharField(
+        max_length=20, choices=UpdateStatus.choices, default=UpdateStatus.PENDING
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="progress_updates",
+    )
+    submitted_at = models.DateTimeField(default=timezone.now)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["action", "-as_at", "-submitted_at", "-id"]
+        get_latest_by = ["as_at", "submitted_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(progress="", next_steps=""),
+                name="update_not_empty",
+                violation_error_message="Say what has been done or what happens next.",
+            ),
+            models.CheckConstraint(
+                condition=Q(rag__in=RAG.values),
+                name="update_rag_valid",
+                violation_error_message="Choose a RAG status from the list.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.action.ref} update as at {self.as_at:%d/%m/%Y}"

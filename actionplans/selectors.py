@@ -1,0 +1,162 @@
+"""Reads: what the pages, exports and reports show. Writes live in services.py."""
+
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch, QuerySet
+
+from reviews.models import Finding
+
+from .models import Action, ActionSource, Objective, Plan, ProgressUpdate, Theme
+
+
+def plan_list() -> QuerySet[Plan]:
+    return Plan.objects.select_related("board").order_by("board__name", "-published_on", "title")
+
+
+def action_queryset() -> QuerySet[Action]:
+    """Actions with everything a row shows, in a constant number of queries."""
+    return Action.objects.select_related(
+        "plan", "plan__board", "theme", "objective", "lead_agency"
+    ).prefetch_related(
+        Prefetch(
+            "sources",
+            queryset=ActionSource.objects.select_related("review", "finding").order_by(
+                "position", "id"
+            ),
+        )
+    )
+
+
+@dataclass
+class ObjectiveGroup:
+    objective: Objective | None
+    actions: list[Action] = field(default_factory=list)
+
+
+@dataclass
+class PlanSection:
+    """A part of the plan as printed: a theme, a finding or recommendation, or the whole."""
+
+    title: str
+    theme: Theme | None = None
+    finding: Finding | None = None
+    groups: list[ObjectiveGroup] = field(default_factory=list)
+
+    @property
+    def actions(self) -> list[Action]:
+        return [action for group in self.groups for action in group.actions]
+
+
+def primary_finding(action: Action) -> Finding | None:
+    """The finding an action is printed under: its first cited finding of the plan."""
+    for source in action.sources.all():
+        if source.finding_id:
+            return source.finding
+    return None
+
+
+def plan_sections(plan: Plan) -> list[PlanSection]:
+    """The plan's actions grouped the way the document groups them.
+
+    Plans with themes print theme by theme (the CAP, the JTAI's agency sections);
+    otherwise by the finding or recommendation each action answers; objectives
+    group actions inside a section.
+    """
+    actions = list(action_queryset().filter(plan=plan).order_by("position", "id"))
+    sections: dict[object, PlanSection] = {}
+    if plan.themes.exists():
+        for theme in plan.themes.all():
+            sections[("theme", theme.pk)] = PlanSection(title=theme.title, theme=theme)
+        for action in actions:
+            key = ("theme", action.theme_id)
+            if key not in sections:
+                sections[key] = PlanSection(title="Other actions")
+            _append(sections[key], action)
+    else:
+        for action in actions:
+            finding = primary_finding(action)
+            key = ("finding", finding.pk if finding else None)
+            if key not in sections:
+                title = _finding_title(finding) if finding else "Actions"
+                sections[key] = PlanSection(title=title, finding=finding)
+            _append(sections[key], action)
+    return [section for section in sections.values() if section.groups or section.theme]
+
+
+def _finding_title(finding: Finding) -> str:
+    return f"{finding.get_kind_display()} {finding.number}"
+
+
+def _append(section: PlanSection, action: Action) -> None:
+    if section.groups and section.groups[-1].objective == action.objective:
+        section.groups[-1].actions.append(action)
+    else:
+        section.groups.append(ObjectiveGroup(objective=action.objective, actions=[action]))
+
+
+def action_detail(pk: int) -> Action:
+    return (
+        action_queryset()
+        .prefetch_related(
+            Prefetch(
+                "updates",
+                queryset=ProgressUpdate.objects.select_related("author").order_by(
+                    "-as_at", "-submitted_at"
+                ),
+            )
+        )
+        .get(pk=pk)
+    )
+
+
+@dataclass
+class FieldChange:
+    field: str
+    old: str
+    new: str
+
+
+@dataclass
+class HistoryEntry:
+    when: object
+    who: str
+    kind: str
+    reason: str
+    changes: list[FieldChange]
+
+
+def action_history(action: Action) -> list[HistoryEntry]:
+    """Every recorded change to an action, newest first, with before and after."""
+    records = list(action.history.select_related("history_user").order_by("history_date"))
+    entries = []
+    previous = None
+    for record in records:
+        changes = []
+        if previous is not None:
+            delta = record.diff_against(previous)
+            for change in delta.changes:
+                verbose = Action._meta.get_field(change.field).verbose_name
+                changes.append(
+                    FieldChange(
+                        field=str(verbose).capitalize(),
+                        old=_display(change.old),
+                        new=_display(change.new),
+                    )
+                )
+        entries.append(
+            HistoryEntry(
+                when=record.history_date,
+                who=str(record.history_user) if record.history_user else "System (import)",
+                kind=record.get_history_type_display(),
+                reason=record.history_change_reason or "",
+                changes=changes,
+            )
+        )
+        previous = record
+    return list(reversed(entries))
+
+
+def _display(value) -> str:
+    if value is None or value == "":
+        return "(blank)"
+    return str(value)

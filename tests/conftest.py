@@ -1,0 +1,54 @@
+"""One place for test data: the five seed plans and the demo personas.
+
+The seed plans are loaded once into the test database; a test that empties the
+database (transactional tests) gets them back through the `seed` fixture.
+"""
+
+from types import SimpleNamespace
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from actionplans.demo import load_demo_users
+from actionplans.models import Plan
+from actionplans.seeding import load_seed_plans
+
+PLAN_SLUGS = [
+    "norfolk-scr-case-l-2014",
+    "norfolk-cap-2017",
+    "stockton-jtai-neglect-2018",
+    "stockton-ofsted-cp-2013",
+    "norfolk-lscb-business-plan-2014-16",
+]
+
+
+def _ensure_seeded():
+    if Plan.objects.filter(slug__in=PLAN_SLUGS).count() != len(PLAN_SLUGS):
+        load_seed_plans()
+        load_demo_users()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        _ensure_seeded()
+
+
+@pytest.fixture
+def seed(db):
+    _ensure_seeded()
+    return {plan.slug: plan for plan in Plan.objects.filter(slug__in=PLAN_SLUGS)}
+
+
+@pytest.fixture
+def personas(seed):
+    """The demo users by persona: manager, police_lead, health_lead, chair, viewer..."""
+    users = {user.username: user for user in get_user_model().objects.all()}
+    return SimpleNamespace(
+        manager=users["manager"],
+        police_lead=users["police-lead"],
+        health_lead=users["health-lead"],
+        chair=users["chair"],
+        viewer=users["viewer"],
+        stockton_viewer=users["stockton-viewer"],
+    )
