@@ -10,7 +10,7 @@ from actionplans.models import Action, Objective, Plan, ProgressUpdate, Theme
 from actionplans.seeding import load_seed_plans
 from reviews.models import Finding, Review
 
-SEEDS = Path(settings.BASE_DIR).parent / "shared" / "seeds"
+SEEDS = Path(settings.BASE_DIR) / "fixtures" / "sources"
 pytestmark = pytest.mark.django_db
 
 
