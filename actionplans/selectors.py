@@ -6,11 +6,30 @@ from django.db.models import Prefetch, QuerySet
 
 from reviews.models import Finding
 
+from . import policy
+from .filters import SORTS, ActionFilter
 from .models import Action, ActionSource, Objective, Plan, ProgressUpdate, Theme
 
 
-def plan_list() -> QuerySet[Plan]:
-    return Plan.objects.select_related("board").order_by("board__name", "-published_on", "title")
+def plan_list(*, user) -> QuerySet[Plan]:
+    return (
+        policy.visible_plans(user)
+        .select_related("board")
+        .order_by("board__name", "-published_on", "title")
+    )
+
+
+def action_list(*, user, filters: dict | None = None) -> tuple[QuerySet[Action], ActionFilter]:
+    """The actions a user may see, filtered and sorted as the action list asks.
+
+    Returns the queryset and the bound FilterSet (its form shows the errors, if any).
+    """
+    base = action_queryset().filter(plan__board_id__in=policy.board_ids(user))
+    base = base.order_by(*SORTS["plan"])
+    filterset = ActionFilter(filters or None, queryset=base, user=user)
+    if filterset.is_bound and not filterset.is_valid():
+        return base.none(), filterset
+    return filterset.qs, filterset
 
 
 def action_queryset() -> QuerySet[Action]:

@@ -6,7 +6,9 @@ from .models import Action, Plan
 
 
 def plan_list(request):
-    return render(request, "actionplans/plan_list.html", {"plans": selectors.plan_list()})
+    return render(
+        request, "actionplans/plan_list.html", {"plans": selectors.plan_list(user=request.user)}
+    )
 
 
 def plan_detail(request, slug):

@@ -6,6 +6,9 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
+    path("reports/", include("reporting.urls")),
+    path("exports/", include("reporting.export_urls")),
+    path("import/", include("actionplans.import_urls")),
     path("", include("actionplans.urls")),
 ]
 

@@ -16,6 +16,8 @@ from reviews.models import Finding, Review
 from .plans import Agency, Objective, Plan, Theme
 from .rag import RAG
 
+DUE_SOON_DAYS = 30
+
 
 class Action(models.Model):
     """One thing an agency has agreed to do, tracked until it is done."""
@@ -64,6 +66,14 @@ class Action(models.Model):
     due_date = models.DateField(
         null=True, blank=True, help_text="The end of the period the target names, if any."
     )
+    original_target_text = models.CharField(
+        "original target date as written",
+        max_length=500,
+        blank=True,
+        editable=False,
+        help_text="What the board first agreed, kept when the target slips.",
+    )
+    original_due_date = models.DateField(null=True, blank=True, editable=False)
     rag = models.CharField(
         "RAG status", max_length=20, choices=RAG.choices, default=RAG.NOT_STARTED
     )
@@ -156,6 +166,51 @@ class Action(models.Model):
         on = on or timezone.localdate()
         return bool(self.due_date and self.due_date < on and not self.is_complete)
 
+    def is_due_soon(self, on: datetime.date | None = None, days: int = DUE_SOON_DAYS) -> bool:
+        on = on or timezone.localdate()
+        return bool(
+            self.due_date
+            and not self.is_complete
+            and on <= self.due_date <= on + datetime.timedelta(days=days)
+        )
+
+    def is_stale(self, on: datetime.date | None = None) -> bool:
+        """No approved update for longer than the plan allows (complete actions never are)."""
+        on = on or timezone.localdate()
+        if self.is_complete:
+            return False
+        last = self.progress_as_at or timezone.localdate(self.created_at)
+        return (on - last).days > self.plan.stale_after_days
+
+    @property
+    def is_slipped(self) -> bool:
+        return bool(self.original_target_text) and self.original_target_text != self.target_text
+
+    def rag_contradictions(self, on: datetime.date | None = None) -> list[str]:
+        """Where the RAG status and the facts disagree, in words for the board."""
+        problems = []
+        if self.rag == RAG.GREEN and self.is_overdue(on):
+            problems.append("Green but past its due date")
+        if self.is_complete and not (self.progress.strip() or self.evidence.strip()):
+            problems.append("Complete without evidence or a progress update")
+        if self.rag == RAG.RED and not self.progress.strip():
+            problems.append("Red with no progress update")
+        return problems
+
+    def flags(self, on: datetime.date | None = None) -> list[tuple[str, str]]:
+        """(code, words) for every flag that applies: one rule, every list and print."""
+        flags = []
+        if self.is_overdue(on):
+            flags.append(("overdue", "Overdue"))
+        elif self.is_due_soon(on):
+            flags.append(("due-soon", "Due soon"))
+        if self.is_slipped:
+            flags.append(("slipped", f"Slipped from {self.original_target_text}"))
+        if self.is_stale(on):
+            flags.append(("stale", "No recent update"))
+        flags += [("contradiction", problem) for problem in self.rag_contradictions(on)]
+        return flags
+
     @property
     def rag_label(self) -> str:
         return self.plan.rag_label(self.rag)
@@ -231,6 +286,17 @@ class ProgressUpdate(models.Model):
         related_name="progress_updates",
     )
     submitted_at = models.DateTimeField(default=timezone.now)
+    proposed_target_text = models.CharField("proposed new target date", max_length=500, blank=True)
+    target_change_reason = models.TextField("reason for the new target date", blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="decided_updates",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    return_reason = models.TextField("why it was returned", blank=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -246,6 +312,11 @@ class ProgressUpdate(models.Model):
                 condition=Q(rag__in=RAG.values),
                 name="update_rag_valid",
                 violation_error_message="Choose a RAG status from the list.",
+            ),
+            models.CheckConstraint(
+                condition=Q(proposed_target_text="") | ~Q(target_change_reason=""),
+                name="update_target_change_has_reason",
+                violation_error_message="Give a reason for changing the target date.",
             ),
         ]
 

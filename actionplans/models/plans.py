@@ -127,7 +127,8 @@ class Plan(models.Model):
         """(status, label) pairs to print: the plan's own legend, or the default one."""
         statuses = [s for s in DISPLAY_ORDER if s.value in (self.rag_legend or {})]
         if not statuses:
-            statuses = [RAG.RED, RAG.AMBER, RAG.GREEN, RAG.BLUE, RAG.NOT_STARTED]
+            statuses = [RAG.RED, RAG.AMBER, RAG.GREEN, RAG.BLUE]
+        statuses += [RAG.NOT_STARTED, RAG.NOT_RATED]
         return [(s.value, self.rag_label(s)) for s in statuses]
 
     @property

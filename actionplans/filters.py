@@ -1,0 +1,78 @@
+"""The action list's filters: one FilterSet for the page, its exports and its PDF."""
+
+import django_filters
+from django import forms
+from django.db.models import Q
+from django.utils import timezone
+
+from .models import RAG, Action, Agency, Plan, Theme
+
+SORTS = {
+    "plan": ("plan__title", "position"),
+    "ref": ("plan__title", "position"),
+    "due": ("due_date", "plan__title", "position"),
+    "-due": ("-due_date", "plan__title", "position"),
+    "rag": ("rag", "plan__title", "position"),
+    "agency": ("lead_agency__short_name", "plan__title", "position"),
+}
+
+
+class ActionFilter(django_filters.FilterSet):
+    """Filters restricted to what the user may see (pass `user` to the constructor)."""
+
+    q = django_filters.CharFilter(label="Search", method="filter_text")
+    plan = django_filters.ModelChoiceFilter(
+        queryset=Plan.objects.none(), to_field_name="slug", label="Plan"
+    )
+    review = django_filters.NumberFilter(field_name="reviews", label="Review", distinct=True)
+    theme = django_filters.ModelChoiceFilter(queryset=Theme.objects.none(), label="Theme")
+    agency = django_filters.ModelChoiceFilter(
+        field_name="lead_agency", queryset=Agency.objects.none(), label="Lead agency"
+    )
+    rag = django_filters.MultipleChoiceFilter(
+        choices=RAG.choices, label="RAG status", widget=forms.CheckboxSelectMultiple
+    )
+    overdue = django_filters.BooleanFilter(
+        method="filter_overdue", label="Overdue only", widget=forms.CheckboxInput
+    )
+    due_after = django_filters.DateFilter(
+        field_name="due_date", lookup_expr="gte", label="Due on or after"
+    )
+    due_before = django_filters.DateFilter(
+        field_name="due_date", lookup_expr="lte", label="Due on or before"
+    )
+    sort = django_filters.ChoiceFilter(
+        choices=[(key, key) for key in SORTS], method="filter_sort", label="Sort by"
+    )
+
+    class Meta:
+        model = Action
+        fields = []
+
+    def __init__(self, data=None, queryset=None, *, user=None, **kwargs):
+        super().__init__(data, queryset, **kwargs)
+        from . import policy
+
+        self.filters["plan"].queryset = policy.visible_plans(user)
+        self.filters["theme"].queryset = Theme.objects.filter(plan__in=policy.visible_plans(user))
+        self.filters["agency"].queryset = policy.visible_agencies(user)
+
+    def filter_text(self, queryset, name, value):
+        value = value.strip()[:200]
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(ref__iexact=value)
+            | Q(text__icontains=value)
+            | Q(progress__icontains=value)
+            | Q(lead_person__icontains=value)
+            | Q(target_text__icontains=value)
+        )
+
+    def filter_overdue(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.filter(due_date__lt=timezone.localdate()).exclude(rag=RAG.BLUE)
+
+    def filter_sort(self, queryset, name, value):
+        return queryset.order_by(*SORTS.get(value, SORTS["plan"]))

@@ -1,0 +1,166 @@
+"""Every "may this user do this to this object?" question, answered in one place.
+
+Views, templates (which buttons show), exports, PDFs and the admin all ask here;
+nothing re-derives permissions inline. Roles are held per board (`Membership`):
+
+- manager (board business manager): edits the board's reviews, plans and actions,
+  assigns leads, approves or returns updates, imports plans.
+- lead (agency lead): reads the board's plans; submits progress updates only on
+  actions led by one of their agencies; edits their own update while it is pending.
+- chair (PIQAG): reads, comments, exports and prints.
+- viewer (board member): reads and exports what they can read.
+
+A user sees only the boards they belong to; anything else is "not found" (404), so
+ids of other boards' objects reveal nothing. Superusers hold every role everywhere.
+"""
+
+from django.db.models import QuerySet
+
+from reviews.models import Board, Review
+
+from .models import Action, Agency, Membership, Plan, ProgressUpdate, Role, UpdateStatus
+
+
+def _active(user) -> bool:
+    return bool(user and user.is_authenticated and user.is_active)
+
+
+def _memberships(user) -> list[Membership]:
+    """The user's memberships, fetched once per request-scoped user object."""
+    if not _active(user):
+        return []
+    cached = getattr(user, "_membership_cache", None)
+    if cached is None:
+        cached = list(
+            Membership.objects.filter(user=user).prefetch_related("agencies").order_by("id")
+        )
+        user._membership_cache = cached
+    return cached
+
+
+def roles_on(user, board_id: int) -> set[str]:
+    if _active(user) and user.is_superuser:
+        return set(Role.values)
+    return {m.role for m in _memberships(user) if m.board_id == board_id}
+
+
+def lead_agency_ids(user) -> set[int]:
+    """The agencies this user leads for, on any board."""
+    return {
+        agency.pk
+        for membership in _memberships(user)
+        if membership.role == Role.LEAD
+        for agency in membership.agencies.all()
+    }
+
+
+def board_ids(user) -> set[int]:
+    if _active(user) and user.is_superuser:
+        return set(Board.objects.values_list("pk", flat=True))
+    return {m.board_id for m in _memberships(user)}
+
+
+def _has_role(user, board_id: int, *roles: str) -> bool:
+    return bool(roles_on(user, board_id) & set(roles))
+
+
+# Scopes: what a user may see at all.
+def visible_boards(user) -> QuerySet[Board]:
+    return Board.objects.filter(pk__in=board_ids(user))
+
+
+def visible_plans(user) -> QuerySet[Plan]:
+    return Plan.objects.filter(board_id__in=board_ids(user))
+
+
+def visible_actions(user) -> QuerySet[Action]:
+    return Action.objects.filter(plan__board_id__in=board_ids(user))
+
+
+def visible_reviews(user) -> QuerySet[Review]:
+    return Review.objects.filter(board_id__in=board_ids(user))
+
+
+def visible_agencies(user) -> QuerySet[Agency]:
+    return Agency.objects.filter(board_id__in=board_ids(user))
+
+
+# Reading.
+def can_view_board(user, board: Board) -> bool:
+    return board.pk in board_ids(user)
+
+
+def can_view_plan(user, plan: Plan) -> bool:
+    return plan.board_id in board_ids(user)
+
+
+def can_view_action(user, action: Action) -> bool:
+    return action.plan.board_id in board_ids(user)
+
+
+def can_view_review(user, review: Review) -> bool:
+    return review.board_id in board_ids(user)
+
+
+def can_export_plan(user, plan: Plan) -> bool:
+    """Exports and PDFs follow the pages: whoever may read a plan may print it."""
+    return can_view_plan(user, plan)
+
+
+# Writing plans.
+def can_manage_board(user, board_id: int) -> bool:
+    return _has_role(user, board_id, Role.MANAGER)
+
+
+def can_edit_plan(user, plan: Plan) -> bool:
+    return can_manage_board(user, plan.board_id)
+
+
+def can_edit_review(user, review: Review) -> bool:
+    return can_manage_board(user, review.board_id)
+
+
+def can_edit_action(user, action: Action) -> bool:
+    return can_manage_board(user, action.plan.board_id)
+
+
+def can_import_plan(user, board: Board) -> bool:
+    return can_manage_board(user, board.pk)
+
+
+# The update workflow.
+def can_submit_update(user, action: Action) -> bool:
+    """Agency leads update only the actions their own agency leads."""
+    return (
+        action.lead_agency_id is not None
+        and _has_role(user, action.plan.board_id, Role.LEAD)
+        and action.lead_agency_id in lead_agency_ids(user)
+    )
+
+
+def can_edit_update(user, update: ProgressUpdate) -> bool:
+    return (
+        update.status in (UpdateStatus.PENDING, UpdateStatus.RETURNED)
+        and update.author_id == user.pk
+        and can_submit_update(user, update.action)
+    )
+
+
+def can_approve_update(user, update: ProgressUpdate) -> bool:
+    return update.status == UpdateStatus.PENDING and can_manage_board(
+        user, update.action.plan.board_id
+    )
+
+
+def can_comment(user, action: Action) -> bool:
+    return _has_role(user, action.plan.board_id, Role.MANAGER, Role.CHAIR, Role.LEAD)
+
+
+def can_see_approval_queue(user) -> bool:
+    return any(m.role == Role.MANAGER for m in _memberships(user)) or (
+        _active(user) and user.is_superuser
+    )
+
+
+def can_see_my_actions(user) -> bool:
+    return bool(lead_agency_ids(user))
