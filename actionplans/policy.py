@@ -164,3 +164,11 @@ def can_see_approval_queue(user) -> bool:
 
 def can_see_my_actions(user) -> bool:
     return bool(lead_agency_ids(user))
+
+
+def managed_boards(user) -> QuerySet[Board]:
+    """Boards on which the user is a business manager (where they may create things)."""
+    if _active(user) and user.is_superuser:
+        return Board.objects.all()
+    ids = {m.board_id for m in _memberships(user) if m.role == Role.MANAGER}
+    return Board.objects.filter(pk__in=ids)

@@ -1,14 +1,24 @@
 """Reads: what the pages, exports and reports show. Writes live in services.py."""
 
+import datetime
 from dataclasses import dataclass, field
 
 from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
 
 from reviews.models import Finding
 
 from . import policy
 from .filters import SORTS, ActionFilter
-from .models import Action, ActionSource, Objective, Plan, ProgressUpdate, Theme
+from .models import (
+    Action,
+    ActionSource,
+    Objective,
+    Plan,
+    ProgressUpdate,
+    Theme,
+    UpdateStatus,
+)
 
 
 def plan_list(*, user) -> QuerySet[Plan]:
@@ -179,3 +189,43 @@ def _display(value) -> str:
     if value is None or value == "":
         return "(blank)"
     return str(value)
+
+
+def my_actions(*, user) -> list[Action]:
+    """The actions an agency lead may update: overdue first, then by due date."""
+    actions = list(
+        action_queryset()
+        .filter(
+            plan__board_id__in=policy.board_ids(user),
+            lead_agency_id__in=policy.lead_agency_ids(user),
+        )
+        .prefetch_related(
+            Prefetch(
+                "updates",
+                queryset=ProgressUpdate.objects.exclude(status=UpdateStatus.APPROVED),
+                to_attr="open_updates",
+            )
+        )
+    )
+    today = timezone.localdate()
+    far = datetime.date.max
+    return sorted(
+        actions,
+        key=lambda a: (
+            not a.is_overdue(today),
+            a.is_complete,
+            a.due_date or far,
+            a.plan_id,
+            a.position,
+        ),
+    )
+
+
+def approval_queue(*, user) -> QuerySet[ProgressUpdate]:
+    """Updates waiting for a business manager of the user's boards, oldest first."""
+    boards = policy.managed_boards(user).values("pk")
+    return (
+        ProgressUpdate.objects.filter(status=UpdateStatus.PENDING, action__plan__board__in=boards)
+        .select_related("action", "action__plan", "action__lead_agency", "author")
+        .order_by("submitted_at", "id")
+    )

@@ -6,6 +6,7 @@ This is the lowest layer: it imports nothing from `actionplans` or `reporting`.
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 
@@ -62,6 +63,9 @@ class Review(models.Model):
 
     def __str__(self):
         return self.reference
+
+    def get_absolute_url(self):
+        return reverse("actionplans:review_detail", kwargs={"pk": self.pk})
 
 
 class FindingKind(models.TextChoices):

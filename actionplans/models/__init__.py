@@ -1,4 +1,4 @@
-from .actions import Action, ActionSource, ProgressUpdate, UpdateStatus
+from .actions import Action, ActionComment, ActionSource, ProgressUpdate, UpdateStatus
 from .membership import Membership, Role
 from .plans import Agency, AgencyKind, Objective, Plan, PlanKind, Theme
 from .rag import RAG, rag_label
@@ -6,6 +6,7 @@ from .rag import RAG, rag_label
 __all__ = [
     "RAG",
     "Action",
+    "ActionComment",
     "ActionSource",
     "Agency",
     "Membership",

@@ -297,6 +297,13 @@ class ProgressUpdate(models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     return_reason = models.TextField("why it was returned", blank=True)
+    submission_key = models.UUIDField(
+        null=True,
+        blank=True,
+        unique=True,
+        editable=False,
+        help_text="One per submitted form, so a double-clicked submit creates one update.",
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -322,3 +329,28 @@ class ProgressUpdate(models.Model):
 
     def __str__(self):
         return f"{self.action.ref} update as at {self.as_at:%d/%m/%Y}"
+
+
+class ActionComment(models.Model):
+    """A remark on an action by the chair, the manager or a lead: shown to all readers."""
+
+    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    text = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["action", "-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(text=""),
+                name="comment_not_empty",
+                violation_error_message="Write a comment.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Comment on {self.action.ref} by {self.author}"

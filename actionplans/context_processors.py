@@ -1,0 +1,23 @@
+from django.urls import reverse
+
+from . import policy
+
+
+def navigation(request):
+    """The menu a user sees: only the pages their roles open to them."""
+    user = getattr(request, "user", None)
+    if not (user and user.is_authenticated):
+        return {"nav_items": []}
+    items = [
+        ("plans", "Plans", reverse("actionplans:plan_list")),
+        ("actions", "Actions", reverse("actionplans:action_list")),
+    ]
+    if policy.can_see_my_actions(user):
+        items.append(("mine", "My actions", reverse("actionplans:my_actions")))
+    if policy.can_see_approval_queue(user):
+        items.append(("queue", "Approvals", reverse("actionplans:approval_queue")))
+    items += [
+        ("reviews", "Reviews", reverse("actionplans:review_list")),
+        ("agencies", "Agencies", reverse("actionplans:agency_list")),
+    ]
+    return {"nav_items": items}

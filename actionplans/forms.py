@@ -1,0 +1,279 @@
+"""Forms validate what people type: clear messages, nothing lost, nothing oversized."""
+
+import uuid
+
+from django import forms
+from django.core.validators import MaxLengthValidator
+
+from reviews.models import Finding, Review
+
+from .models import RAG, Action, ActionComment, Agency, Objective, Plan, ProgressUpdate, Theme
+
+# 100 KB of text in one box is a mistake (a pasted document), not a progress report.
+TEXT_LIMIT = 20_000
+LINE_LIMIT = 500
+
+
+class GovukFormMixin:
+    """Give every widget its GOV.UK Frontend class and bound every text field."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(field, forms.CharField):
+                limit = LINE_LIMIT if isinstance(widget, forms.TextInput) else TEXT_LIMIT
+                limit = min(field.max_length or limit, limit)
+                field.max_length = limit
+                widget.attrs.pop("maxlength", None)  # let the server say it clearly
+                if not any(isinstance(v, MaxLengthValidator) for v in field.validators):
+                    field.validators.append(MaxLengthValidator(limit))
+                field.error_messages.setdefault(
+                    "max_length", "Keep this to %(limit_value)d characters or fewer."
+                )
+            css = {
+                forms.Textarea: "govuk-textarea",
+                forms.Select: "govuk-select",
+                forms.SelectMultiple: "govuk-select",
+                forms.CheckboxInput: "govuk-checkboxes__input",
+                forms.DateInput: "govuk-input govuk-input--width-10",
+            }
+            for widget_type, cls in css.items():
+                if type(widget) is widget_type:
+                    widget.attrs.setdefault("class", cls)
+                    break
+            else:
+                if isinstance(widget, forms.TextInput | forms.NumberInput | forms.EmailInput):
+                    widget.attrs.setdefault("class", "govuk-input")
+            if isinstance(widget, forms.Textarea):
+                widget.attrs.setdefault("rows", 4)
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class ActionForm(GovukFormMixin, forms.ModelForm):
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    target_change_reason = forms.CharField(
+        label="Reason for changing the target date",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Needed when you move an agreed target; the original is kept.",
+    )
+    reviews = forms.ModelMultipleChoiceField(
+        queryset=Review.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Reviews this action answers",
+    )
+    findings = forms.ModelMultipleChoiceField(
+        queryset=Finding.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Findings or recommendations it answers",
+    )
+
+    class Meta:
+        model = Action
+        fields = [
+            "ref",
+            "text",
+            "theme",
+            "objective",
+            "answers_as_written",
+            "lead_agency",
+            "lead_person",
+            "subgroup",
+            "evidence",
+            "resources",
+            "kpis",
+            "target_text",
+            "rag",
+            "progress",
+        ]
+        widgets = {"text": forms.Textarea(attrs={"rows": 4})}
+
+    def __init__(self, *args, plan: Plan, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.plan = plan
+        self.fields["theme"].queryset = Theme.objects.filter(plan=plan)
+        self.fields["objective"].queryset = Objective.objects.filter(plan=plan)
+        self.fields["lead_agency"].queryset = Agency.objects.filter(board_id=plan.board_id)
+        self.fields["reviews"].queryset = Review.objects.filter(board_id=plan.board_id)
+        self.fields["findings"].queryset = Finding.objects.filter(
+            review__board_id=plan.board_id
+        ).select_related("review")
+        if self.instance.pk:
+            self.fields["version"].initial = self.instance.version
+            sources = list(self.instance.sources.all())
+            self.fields["reviews"].initial = [s.review_id for s in sources]
+            self.fields["findings"].initial = [s.finding_id for s in sources if s.finding_id]
+
+    def clean(self):
+        cleaned = super().clean()
+        old_target = self.instance.target_text if self.instance.pk else ""
+        new_target = cleaned.get("target_text", old_target)
+        if (
+            self.instance.pk
+            and old_target
+            and new_target != old_target
+            and not cleaned.get("target_change_reason", "").strip()
+        ):
+            self.add_error("target_change_reason", "Give a reason for changing the target date.")
+        return cleaned
+
+    def action_data(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+
+
+class ProgressUpdateForm(GovukFormMixin, forms.ModelForm):
+    submission_key = forms.UUIDField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = ProgressUpdate
+        fields = [
+            "rag",
+            "progress",
+            "next_steps",
+            "evidence",
+            "proposed_target_text",
+            "target_change_reason",
+        ]
+        labels = {
+            "rag": "RAG status you propose",
+            "progress": "What has been done",
+            "next_steps": "What happens next",
+            "evidence": "Evidence of impact",
+            "proposed_target_text": "New target date (only if it must move)",
+        }
+        help_texts = {
+            "proposed_target_text": 'Write it as the board would: "March 2027", "Q2 2027/28".',
+        }
+
+    def __init__(self, *args, action: Action, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.action = action
+        self.fields["rag"].choices = [
+            (value, action.plan.rag_label(value))
+            for value in [RAG.RED, RAG.AMBER, RAG.GREEN, RAG.BLUE, RAG.NOT_STARTED]
+        ]
+        if not self.instance.pk:
+            self.fields["submission_key"].initial = uuid.uuid4()
+            self.fields["rag"].initial = (
+                action.rag if action.rag != RAG.NOT_RATED else RAG.NOT_STARTED
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        if (
+            not (cleaned.get("progress") or "").strip()
+            and not (cleaned.get("next_steps") or "").strip()
+        ):
+            self.add_error("progress", "Say what has been done or what happens next.")
+        if (cleaned.get("proposed_target_text") or "").strip() and not (
+            cleaned.get("target_change_reason") or ""
+        ).strip():
+            self.add_error("target_change_reason", "Give a reason for changing the target date.")
+        return cleaned
+
+    def update_data(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+
+
+class ReturnUpdateForm(GovukFormMixin, forms.Form):
+    return_reason = forms.CharField(
+        label="Why are you returning this update?",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Say why you are returning the update."},
+    )
+
+
+class CommentForm(GovukFormMixin, forms.ModelForm):
+    class Meta:
+        model = ActionComment
+        fields = ["text"]
+        labels = {"text": "Comment"}
+        widgets = {"text": forms.Textarea(attrs={"rows": 3})}
+        error_messages = {"text": {"required": "Write a comment."}}
+
+
+class PlanForm(GovukFormMixin, forms.ModelForm):
+    class Meta:
+        model = Plan
+        fields = [
+            "board",
+            "title",
+            "slug",
+            "kind",
+            "published_text",
+            "published_on",
+            "introduction",
+            "stale_after_days",
+        ]
+        widgets = {"published_on": DateInput}
+        help_texts = {"slug": "Letters, numbers and hyphens; used in the plan's address."}
+
+    def __init__(self, *args, boards, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["board"].queryset = boards
+        if self.instance.pk:
+            self.fields["board"].disabled = True
+
+
+class ThemeForm(GovukFormMixin, forms.ModelForm):
+    class Meta:
+        model = Theme
+        fields = ["key", "title", "position"]
+
+
+class ObjectiveForm(GovukFormMixin, forms.ModelForm):
+    class Meta:
+        model = Objective
+        fields = ["key", "text", "finding", "position"]
+
+    def __init__(self, *args, plan: Plan, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["finding"].queryset = Finding.objects.filter(
+            review__board_id=plan.board_id
+        ).select_related("review")
+
+
+class AgencyForm(GovukFormMixin, forms.ModelForm):
+    class Meta:
+        model = Agency
+        fields = ["board", "short_name", "name", "kind"]
+
+    def __init__(self, *args, boards, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["board"].queryset = boards
+        if self.instance.pk:
+            self.fields["board"].disabled = True
+
+
+class ReviewForm(GovukFormMixin, forms.ModelForm):
+    class Meta:
+        model = Review
+        fields = ["board", "kind", "reference", "title", "published_text", "published_on"]
+        widgets = {"published_on": DateInput}
+
+    def __init__(self, *args, boards, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["board"].queryset = boards
+        if self.instance.pk:
+            self.fields["board"].disabled = True
+
+
+class FindingForm(GovukFormMixin, forms.ModelForm):
+    class Meta:
+        model = Finding
+        fields = [
+            "number",
+            "kind",
+            "text",
+            "strategic_response",
+            "priority",
+            "outcome",
+            "measure",
+            "position",
+        ]

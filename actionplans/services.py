@@ -1,0 +1,329 @@
+"""Writes: every change to plans, actions and updates goes through a function here.
+
+Each function checks the policy, works inside one transaction, records who made the
+change in the history tables, and refuses (never silently overwrites) a save based
+on a stale copy of an action: actions carry a version number that every write bumps.
+"""
+
+import datetime
+import uuid
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from reviews.models import Finding, Review
+
+from . import policy
+from .models import (
+    Action,
+    ActionComment,
+    ActionSource,
+    ProgressUpdate,
+    UpdateStatus,
+)
+
+
+@dataclass
+class StaleChange:
+    field: str
+    yours: str
+    theirs: str
+
+
+class StaleEditError(Exception):
+    """Somebody saved the action after this user opened it: nothing was written."""
+
+    def __init__(self, action: Action, changes: list[StaleChange], who: str):
+        self.action = action
+        self.changes = changes
+        self.who = who
+        fields = ", ".join(change.field for change in changes) or "the action"
+        super().__init__(
+            f"{who} changed {fields} while you were editing. Nothing you typed was saved: "
+            "check their changes below and make yours again."
+        )
+
+
+ACTION_EDIT_FIELDS = [
+    "ref",
+    "text",
+    "theme",
+    "objective",
+    "answers_as_written",
+    "lead_agency",
+    "lead_person",
+    "subgroup",
+    "evidence",
+    "resources",
+    "kpis",
+    "target_text",
+    "rag",
+    "progress",
+]
+
+
+def _stamp(instance, user, reason: str = "") -> None:
+    """Tell django-simple-history who made this change and why."""
+    instance._history_user = user
+    if reason:
+        instance._change_reason = reason
+
+
+def _lock_action(action_id: int) -> Action:
+    return Action.objects.select_for_update().select_related("plan").get(pk=action_id)
+
+
+def _stale_changes(action: Action, expected_version: int) -> tuple[list[StaleChange], str]:
+    """What changed since the version the user saw, from the history table."""
+    seen = action.history.filter(version=expected_version).order_by("-history_date").first()
+    latest = action.history.order_by("-history_date").first()
+    who = str(latest.history_user) if latest and latest.history_user else "Someone else"
+    if seen is None or latest is None:
+        return [], who
+    changes = []
+    for change in latest.diff_against(seen, excluded_fields=["version"]).changes:
+        label = str(Action._meta.get_field(change.field).verbose_name).capitalize()
+        changes.append(StaleChange(field=label, yours=str(change.old), theirs=str(change.new)))
+    return changes, who
+
+
+def _check_version(action: Action, expected_version: int | None) -> None:
+    if expected_version is not None and action.version != expected_version:
+        changes, who = _stale_changes(action, expected_version)
+        raise StaleEditError(action, changes, who)
+
+
+def _slip(action: Action, new_target_text: str) -> None:
+    """Move the target, keeping what the board first agreed."""
+    if new_target_text == action.target_text:
+        return
+    if not action.original_target_text:
+        action.original_target_text = action.target_text
+        action.original_due_date = action.due_date
+    action.target_text = new_target_text
+
+
+def _save_action(action: Action, user, reason: str = "") -> Action:
+    action.version += 1
+    action.full_clean()
+    _stamp(action, user, reason)
+    action.save()
+    return action
+
+
+@transaction.atomic
+def action_create(*, plan, creator, data: dict) -> Action:
+    if not policy.can_edit_plan(creator, plan):
+        raise PermissionDenied
+    last = plan.actions.order_by("-position").values_list("position", flat=True).first()
+    action = Action(plan=plan, position=(last or 0) + 1)
+    for name, value in data.items():
+        setattr(action, name, value)
+    action.full_clean()
+    _stamp(action, creator, "Created")
+    action.save()
+    return action
+
+
+@transaction.atomic
+def action_update(
+    *,
+    action: Action,
+    editor,
+    data: dict,
+    expected_version: int,
+    target_change_reason: str = "",
+) -> Action:
+    """A manager's edit. Moving the target needs a reason; the original is kept."""
+    if not policy.can_edit_action(editor, action):
+        raise PermissionDenied
+    locked = _lock_action(action.pk)
+    _check_version(locked, expected_version)
+    new_target = data.pop("target_text", locked.target_text)
+    if new_target != locked.target_text and locked.target_text:
+        if not target_change_reason.strip():
+            raise ValidationError(
+                {"target_change_reason": "Give a reason for changing the target date."}
+            )
+        _slip(locked, new_target)
+    else:
+        locked.target_text = new_target
+    for name, value in data.items():
+        setattr(locked, name, value)
+    reason = target_change_reason.strip() and f"Target changed: {target_change_reason.strip()}"
+    return _save_action(locked, editor, reason or "Edited")
+
+
+@transaction.atomic
+def action_set_sources(
+    *, action: Action, editor, reviews: list[Review], findings: list[Finding]
+) -> None:
+    """Set the reviews and findings an action answers; each change is in history."""
+    if not policy.can_edit_action(editor, action):
+        raise PermissionDenied
+    wanted = {(f.review_id, f.pk) for f in findings}
+    wanted |= {(r.pk, None) for r in reviews if r.pk not in {f.review_id for f in findings}}
+    current = {(s.review_id, s.finding_id): s for s in action.sources.all()}
+    for key, source in current.items():
+        if key not in wanted:
+            _stamp(source, editor)
+            source.delete()
+    for position, (review_id, finding_id) in enumerate(sorted(wanted, key=str), start=1):
+        if (review_id, finding_id) in current:
+            continue
+        source = ActionSource(
+            action=action, review_id=review_id, finding_id=finding_id, position=position
+        )
+        source.full_clean()
+        _stamp(source, editor)
+        source.save()
+
+
+# The quarterly update workflow.
+
+
+@transaction.atomic
+def update_submit(
+    *,
+    action: Action,
+    author,
+    rag: str,
+    progress: str,
+    next_steps: str = "",
+    evidence: str = "",
+    proposed_target_text: str = "",
+    target_change_reason: str = "",
+    as_at: datetime.date | None = None,
+    submission_key: uuid.UUID | None = None,
+) -> ProgressUpdate:
+    """An agency lead reports progress; it waits for the business manager's approval.
+
+    The same submission key twice (a double-clicked button, a resent form) returns
+    the first update instead of creating a second.
+    """
+    if not policy.can_submit_update(author, action):
+        raise PermissionDenied
+    if submission_key:
+        existing = ProgressUpdate.objects.filter(submission_key=submission_key).first()
+        if existing:
+            return existing
+    update = ProgressUpdate(
+        action=action,
+        author=author,
+        rag=rag,
+        progress=progress,
+        next_steps=next_steps,
+        evidence=evidence,
+        proposed_target_text=proposed_target_text.strip(),
+        target_change_reason=target_change_reason.strip(),
+        as_at=as_at or timezone.localdate(),
+        status=UpdateStatus.PENDING,
+        submission_key=submission_key,
+    )
+    _validate_target_change(update)
+    update.full_clean(exclude=["submission_key"])
+    _stamp(update, author, "Submitted")
+    try:
+        with transaction.atomic():
+            update.save()
+    except IntegrityError:
+        existing = ProgressUpdate.objects.filter(submission_key=submission_key).first()
+        if existing is None:
+            raise
+        return existing
+    return update
+
+
+def _validate_target_change(update: ProgressUpdate) -> None:
+    if update.proposed_target_text and not update.target_change_reason:
+        raise ValidationError(
+            {"target_change_reason": "Give a reason for changing the target date."}
+        )
+
+
+@transaction.atomic
+def update_edit(*, update: ProgressUpdate, editor, data: dict) -> ProgressUpdate:
+    """The author changes their pending or returned update; a returned one is resubmitted."""
+    locked = ProgressUpdate.objects.select_for_update().get(pk=update.pk)
+    if not policy.can_edit_update(editor, locked):
+        raise PermissionDenied
+    resubmitted = locked.status == UpdateStatus.RETURNED
+    for name, value in data.items():
+        setattr(locked, name, value.strip() if isinstance(value, str) else value)
+    locked.status = UpdateStatus.PENDING
+    locked.submitted_at = timezone.now()
+    _validate_target_change(locked)
+    locked.full_clean(exclude=["submission_key"])
+    _stamp(locked, editor, "Resubmitted" if resubmitted else "Edited")
+    locked.save()
+    return locked
+
+
+@transaction.atomic
+def update_approve(*, update: ProgressUpdate, approver) -> ProgressUpdate:
+    """The update becomes the action's current progress and RAG, with history."""
+    locked = ProgressUpdate.objects.select_for_update().get(pk=update.pk)
+    if not policy.can_approve_update(approver, locked):
+        raise PermissionDenied
+    action = _lock_action(locked.action_id)
+    action.rag = locked.rag
+    if locked.progress:
+        action.progress = locked.progress
+    action.progress_as_at = locked.as_at
+    reason = f"Approved update by {locked.author or 'an agency lead'}"
+    if locked.proposed_target_text:
+        _slip(action, locked.proposed_target_text)
+        reason += f"; target changed: {locked.target_change_reason}"
+    _save_action(action, approver, reason)
+    locked.status = UpdateStatus.APPROVED
+    locked.decided_by = approver
+    locked.decided_at = timezone.now()
+    locked.return_reason = ""
+    _stamp(locked, approver, "Approved")
+    locked.save()
+    return locked
+
+
+@transaction.atomic
+def update_return(*, update: ProgressUpdate, manager, reason: str) -> ProgressUpdate:
+    """Send an update back to its author with the reason; they can change and resubmit."""
+    locked = ProgressUpdate.objects.select_for_update().get(pk=update.pk)
+    if not policy.can_approve_update(manager, locked):
+        raise PermissionDenied
+    if not reason.strip():
+        raise ValidationError({"return_reason": "Say why you are returning the update."})
+    locked.status = UpdateStatus.RETURNED
+    locked.return_reason = reason.strip()
+    locked.decided_by = manager
+    locked.decided_at = timezone.now()
+    _stamp(locked, manager, "Returned")
+    locked.save()
+    return locked
+
+
+@transaction.atomic
+def comment_add(*, action: Action, author, text: str) -> ActionComment:
+    if not policy.can_comment(author, action):
+        raise PermissionDenied
+    comment = ActionComment(action=action, author=author, text=text.strip())
+    comment.full_clean()
+    _stamp(comment, author)
+    comment.save()
+    return comment
+
+
+@transaction.atomic
+def board_record_save(*, instance, user, board_id: int, reason: str = ""):
+    """Create or edit a plan, review, finding, theme, objective or agency of a board.
+
+    Only the board's business managers may; the change is validated and its author
+    recorded in history.
+    """
+    if not policy.can_manage_board(user, board_id):
+        raise PermissionDenied
+    instance.full_clean()
+    _stamp(instance, user, reason)
+    instance.save()
+    return instance

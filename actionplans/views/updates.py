@@ -1,0 +1,104 @@
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from actionplans import policy, selectors, services
+from actionplans.forms import ProgressUpdateForm, ReturnUpdateForm
+
+from .common import visible_action_or_404, visible_update_or_404
+
+
+@require_http_methods(["GET", "POST"])
+def update_submit(request, pk):
+    action = visible_action_or_404(request.user, pk)
+    if not policy.can_submit_update(request.user, action):
+        raise PermissionDenied
+    form = ProgressUpdateForm(request.POST or None, action=action)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_submit(
+                action=action,
+                author=request.user,
+                submission_key=form.cleaned_data["submission_key"],
+                **form.update_data(),
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Update sent to the business manager for approval.")
+            return redirect(action)
+    return render(
+        request,
+        "actionplans/update_form.html",
+        {"form": form, "action": action, "plan": action.plan, "title": "Report progress"},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def update_edit(request, pk):
+    update = visible_update_or_404(request.user, pk)
+    if not policy.can_edit_update(request.user, update):
+        raise PermissionDenied
+    form = ProgressUpdateForm(request.POST or None, instance=update, action=update.action)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_edit(update=update, editor=request.user, data=form.update_data())
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Update sent to the business manager for approval.")
+            return redirect(update.action)
+    return render(
+        request,
+        "actionplans/update_form.html",
+        {
+            "form": form,
+            "action": update.action,
+            "plan": update.action.plan,
+            "update": update,
+            "title": "Change your update",
+        },
+    )
+
+
+@require_POST
+def update_approve(request, pk):
+    update = visible_update_or_404(request.user, pk)
+    if not policy.can_approve_update(request.user, update):
+        raise PermissionDenied
+    services.update_approve(update=update, approver=request.user)
+    messages.success(request, f"Update on action {update.action.ref} approved.")
+    if request.POST.get("next") == "queue":
+        return redirect("actionplans:approval_queue")
+    return redirect(update.action)
+
+
+@require_http_methods(["GET", "POST"])
+def update_return(request, pk):
+    update = visible_update_or_404(request.user, pk)
+    if not policy.can_approve_update(request.user, update):
+        raise PermissionDenied
+    form = ReturnUpdateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.update_return(
+            update=update, manager=request.user, reason=form.cleaned_data["return_reason"]
+        )
+        messages.success(request, f"Update on action {update.action.ref} returned to its author.")
+        return redirect("actionplans:approval_queue")
+    return render(
+        request,
+        "actionplans/update_return.html",
+        {"form": form, "update": update, "action": update.action, "plan": update.action.plan},
+    )
+
+
+@require_safe
+def approval_queue(request):
+    if not policy.can_see_approval_queue(request.user):
+        raise PermissionDenied
+    return render(
+        request,
+        "actionplans/approval_queue.html",
+        {"updates": selectors.approval_queue(user=request.user)},
+    )

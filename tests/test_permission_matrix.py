@@ -1,0 +1,240 @@
+"""Every URL, every role, every method: the answer the policy module must give.
+
+The table is checked against the URL conf itself, so a new URL without a row here
+fails the suite. Objects in the URLs belong to the Norfolk board (so the Stockton-only
+viewer must get 404) and the action is led by a Norfolk health body (so the health lead
+may report on it and the police lead may not).
+"""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from actionplans import services
+from actionplans.models import RAG, Action, Agency, Objective, Plan, ProgressUpdate, Theme
+from reviews.models import Finding, Review
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ["anonymous", "manager", "police_lead", "health_lead", "chair", "viewer", "stockton"]
+
+
+def everyone(status=200, stockton=None, anonymous=302):
+    """Every signed-in role gets `status`; the Stockton-only viewer `stockton`."""
+    answer = dict.fromkeys(ROLES, status)
+    answer["anonymous"] = anonymous
+    answer["stockton"] = status if stockton is None else stockton
+    return answer
+
+
+def only(allowed: dict, others=403, stockton=404):
+    answer = everyone(others, stockton=stockton)
+    answer.update(allowed)
+    return answer
+
+
+NOT_ALLOWED = 405
+READ_NORFOLK = {"GET": everyone(200, stockton=404), "POST": everyone(NOT_ALLOWED)}
+READ_LIST = {"GET": everyone(200), "POST": everyone(NOT_ALLOWED)}
+
+
+def manager_form(stockton=404, post=200):
+    return {
+        "GET": only({"manager": 200}, stockton=stockton),
+        "POST": only({"manager": post}, stockton=stockton),
+    }
+
+
+# url name -> {method: {role: status}}
+MATRIX = {
+    "login": {"GET": everyone(200, anonymous=200), "POST": everyone(200, anonymous=200)},
+    "logout": {"GET": everyone(NOT_ALLOWED), "POST": everyone(302)},
+    "actionplans:plan_list": READ_LIST,
+    "actionplans:plan_detail": READ_NORFOLK,
+    "actionplans:plan_create": manager_form(stockton=403),
+    "actionplans:plan_edit": manager_form(),
+    "actionplans:theme_create": manager_form(),
+    "actionplans:theme_edit": manager_form(),
+    "actionplans:objective_create": manager_form(),
+    "actionplans:objective_edit": manager_form(),
+    "actionplans:action_create": manager_form(),
+    "actionplans:action_list": READ_LIST,
+    "actionplans:my_actions": {
+        "GET": only({"police_lead": 200, "health_lead": 200}, stockton=403),
+        "POST": everyone(NOT_ALLOWED),
+    },
+    "actionplans:action_detail": READ_NORFOLK,
+    "actionplans:action_edit": manager_form(),
+    "actionplans:action_history": READ_NORFOLK,
+    "actionplans:comment_add": {
+        "GET": everyone(NOT_ALLOWED, stockton=NOT_ALLOWED),
+        # An empty comment is refused with the page and its message (400).
+        "POST": only({"manager": 400, "chair": 400, "police_lead": 400, "health_lead": 400}),
+    },
+    "actionplans:update_submit": {
+        "GET": only({"health_lead": 200}),
+        "POST": only({"health_lead": 200}),
+    },
+    "actionplans:approval_queue": {
+        "GET": only({"manager": 200}, stockton=403),
+        "POST": everyone(NOT_ALLOWED),
+    },
+    "actionplans:update_edit": {
+        "GET": only({"health_lead": 200}),
+        "POST": only({"health_lead": 200}),
+    },
+    "actionplans:update_approve": {
+        "GET": everyone(NOT_ALLOWED, stockton=NOT_ALLOWED),
+        "POST": only({"manager": 302}),
+    },
+    "actionplans:update_return": manager_form(),
+    "actionplans:review_list": READ_LIST,
+    "actionplans:review_create": manager_form(stockton=403),
+    "actionplans:review_detail": READ_NORFOLK,
+    "actionplans:review_edit": manager_form(),
+    "actionplans:finding_create": manager_form(),
+    "actionplans:finding_edit": manager_form(),
+    "actionplans:agency_list": READ_LIST,
+    "actionplans:agency_create": manager_form(stockton=403),
+    "actionplans:agency_edit": manager_form(),
+}
+
+# URLs with their own access rules outside this table.
+EXEMPT_NAMESPACES = {"admin"}
+
+
+def _named_patterns(resolver=None, namespace=""):
+    resolver = resolver or get_resolver()
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            if pattern.namespace in EXEMPT_NAMESPACES:
+                continue
+            yield from _named_patterns(pattern, inner)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            yield f"{namespace}{pattern.name}"
+
+
+def test_every_url_has_a_row_in_the_matrix():
+    names = set(_named_patterns())
+    missing = sorted(names - set(MATRIX))
+    assert not missing, f"URLs with no permission rule: {missing}"
+    stale = sorted(set(MATRIX) - names)
+    assert not stale, f"Rules for URLs that no longer exist: {stale}"
+
+
+@pytest.fixture
+def objects(seed, personas):
+    """Norfolk objects for the URLs, and a pending update by the health lead."""
+    plan = Plan.objects.get(slug="norfolk-cap-2017")
+    action = Action.objects.get(plan=plan, ref="2.1")
+    assert action.lead_agency.kind == "health"
+    update = services.update_submit(
+        action=action, author=personas.health_lead, rag=RAG.AMBER, progress="Audit under way."
+    )
+    return {
+        "plan": plan,
+        "action": action,
+        "update": update,
+        "theme": Theme.objects.filter(plan=plan).first(),
+        "objective": Objective.objects.filter(plan__slug="norfolk-scr-case-l-2014").first(),
+        "review": Review.objects.get(reference="Case L"),
+        "finding": Finding.objects.get(review__reference="Case L", number="2"),
+        "agency": Agency.objects.get(board__slug="norfolk", short_name="Health"),
+    }
+
+
+def url_for(name: str, o: dict) -> str:
+    kwargs = {
+        "actionplans:plan_detail": {"slug": o["plan"].slug},
+        "actionplans:plan_edit": {"slug": o["plan"].slug},
+        "actionplans:theme_create": {"slug": o["plan"].slug},
+        "actionplans:theme_edit": {"slug": o["plan"].slug, "pk": o["theme"].pk},
+        "actionplans:objective_create": {"slug": o["objective"].plan.slug},
+        "actionplans:objective_edit": {"slug": o["objective"].plan.slug, "pk": o["objective"].pk},
+        "actionplans:action_create": {"slug": o["plan"].slug},
+        "actionplans:action_detail": {"pk": o["action"].pk},
+        "actionplans:action_edit": {"pk": o["action"].pk},
+        "actionplans:action_history": {"pk": o["action"].pk},
+        "actionplans:comment_add": {"pk": o["action"].pk},
+        "actionplans:update_submit": {"pk": o["action"].pk},
+        "actionplans:update_edit": {"pk": o["update"].pk},
+        "actionplans:update_approve": {"pk": o["update"].pk},
+        "actionplans:update_return": {"pk": o["update"].pk},
+        "actionplans:review_detail": {"pk": o["review"].pk},
+        "actionplans:review_edit": {"pk": o["review"].pk},
+        "actionplans:finding_create": {"review_pk": o["review"].pk},
+        "actionplans:finding_edit": {"review_pk": o["review"].pk, "pk": o["finding"].pk},
+        "actionplans:agency_edit": {"pk": o["agency"].pk},
+    }.get(name, {})
+    return reverse(name, kwargs=kwargs)
+
+
+def _user(personas, role):
+    return {
+        "manager": personas.manager,
+        "police_lead": personas.police_lead,
+        "health_lead": personas.health_lead,
+        "chair": personas.chair,
+        "viewer": personas.viewer,
+        "stockton": personas.stockton_viewer,
+    }.get(role)
+
+
+CASES = [
+    (name, method, role)
+    for name, methods in sorted(MATRIX.items())
+    for method in ("GET", "POST")
+    for role in ROLES
+]
+
+
+@pytest.mark.parametrize(("name", "method", "role"), CASES)
+def test_permission_matrix(client, personas, objects, name, method, role):
+    user = _user(personas, role)
+    if user:
+        client.force_login(user)
+    url = url_for(name, objects)
+    response = client.get(url) if method == "GET" else client.post(url, {})
+    expected = MATRIX[name][method][role]
+    assert response.status_code == expected, (
+        f"{role} {method} {url}: got {response.status_code}, expected {expected}"
+    )
+
+
+def test_admin_is_for_staff_only(client, personas):
+    client.force_login(personas.manager)
+    response = client.get(reverse("admin:index"))
+    assert response.status_code == 302 and "login" in response.url
+
+
+def test_swapped_agency_id_in_the_form_is_refused(client, personas, seed):
+    """A Norfolk action cannot be given a Stockton agency by editing the form's ids."""
+    action = Action.objects.get(plan__slug="norfolk-cap-2017", ref="1.1")
+    stockton_agency = Agency.objects.get(board__slug="stockton", short_name="SBC")
+    client.force_login(personas.manager)
+    response = client.post(
+        reverse("actionplans:action_edit", args=[action.pk]),
+        {
+            "version": action.version,
+            "ref": action.ref,
+            "text": action.text,
+            "lead_agency": stockton_agency.pk,
+            "target_text": action.target_text,
+            "rag": action.rag,
+        },
+    )
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
+    action.refresh_from_db()
+    assert action.lead_agency.board.slug == "norfolk"
+
+
+def test_police_lead_cannot_edit_the_health_leads_update(client, personas, objects):
+    client.force_login(personas.police_lead)
+    response = client.post(
+        reverse("actionplans:update_edit", args=[objects["update"].pk]),
+        {"rag": "red", "progress": "Overwritten"},
+    )
+    assert response.status_code == 403
+    objects["update"].refresh_from_db()
+    assert objects["update"].progress == "Audit under way."
