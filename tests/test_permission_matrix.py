@@ -10,7 +10,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from actionplans import services
-from actionplans.models import RAG, Action, Agency, Objective, Plan, ProgressUpdate, Theme
+from actionplans.models import RAG, Action, Agency, Objective, Plan, Theme
 from reviews.models import Finding, Review
 
 pytestmark = pytest.mark.django_db
