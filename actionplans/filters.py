@@ -67,6 +67,7 @@ class ActionFilter(django_filters.FilterSet):
             | Q(progress__icontains=value)
             | Q(lead_person__icontains=value)
             | Q(target_text__icontains=value)
+            | Q(objective__text__icontains=value)
         )
 
     def filter_overdue(self, queryset, name, value):

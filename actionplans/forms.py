@@ -21,7 +21,7 @@ class GovukFormMixin:
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             widget = field.widget
-            if isinstance(field, forms.CharField):
+            if isinstance(field, forms.CharField) and not isinstance(field, forms.UUIDField):
                 limit = LINE_LIMIT if isinstance(widget, forms.TextInput) else TEXT_LIMIT
                 limit = min(field.max_length or limit, limit)
                 field.max_length = limit

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
+from django.utils.text import capfirst
 
 from reviews.models import Finding
 
@@ -164,12 +165,12 @@ def action_history(action: Action) -> list[HistoryEntry]:
         if previous is not None:
             delta = record.diff_against(previous)
             for change in delta.changes:
-                verbose = Action._meta.get_field(change.field).verbose_name
+                model_field = Action._meta.get_field(change.field)
                 changes.append(
                     FieldChange(
-                        field=str(verbose).capitalize(),
-                        old=_display(change.old),
-                        new=_display(change.new),
+                        field=capfirst(model_field.verbose_name),
+                        old=_display(model_field, change.old),
+                        new=_display(model_field, change.new),
                     )
                 )
         entries.append(
@@ -185,9 +186,15 @@ def action_history(action: Action) -> list[HistoryEntry]:
     return list(reversed(entries))
 
 
-def _display(value) -> str:
+def _display(model_field, value) -> str:
+    """A history value as people read it: choice labels, related names, not ids."""
     if value is None or value == "":
         return "(blank)"
+    if model_field.choices:
+        return str(dict(model_field.flatchoices).get(value, value))
+    if model_field.is_relation:
+        related = model_field.related_model._default_manager.filter(pk=value).first()
+        return str(related) if related else f"(deleted #{value})"
     return str(value)
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.text import capfirst
 
 from reviews.models import Finding, Review
 
@@ -84,7 +85,7 @@ def _stale_changes(action: Action, expected_version: int) -> tuple[list[StaleCha
         return [], who
     changes = []
     for change in latest.diff_against(seen, excluded_fields=["version"]).changes:
-        label = str(Action._meta.get_field(change.field).verbose_name).capitalize()
+        label = capfirst(Action._meta.get_field(change.field).verbose_name)
         changes.append(StaleChange(field=label, yours=str(change.old), theirs=str(change.new)))
     return changes, who
 

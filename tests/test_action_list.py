@@ -1,0 +1,110 @@
+"""The action list across plans: filters, sorting, paging, htmx, and only what you may see."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from actionplans.models import RAG, Action
+
+pytestmark = pytest.mark.django_db
+URL = "/actions/"
+
+
+def refs(response):
+    return [(a.plan.slug, a.ref) for a in response.context["page"]]
+
+
+def test_filter_by_plan_rag_and_text(client, personas, seed):
+    client.force_login(personas.viewer)
+    response = client.get(URL, {"plan": "norfolk-cap-2017"})
+    assert response.context["result_count"] == 22
+    response = client.get(URL, {"plan": "stockton-ofsted-cp-2013", "rag": ["blue"]})
+    assert (
+        response.context["result_count"]
+        == Action.objects.filter(plan__slug="stockton-ofsted-cp-2013", rag=RAG.BLUE).count()
+    )
+    response = client.get(URL, {"q": "UEA research"})
+    assert {ref for _, ref in refs(response)} == {"1.3", "7.1"}
+
+
+def test_filter_by_agency_theme_review_and_due_dates(client, personas, seed):
+    client.force_login(personas.viewer)
+    cap = seed["norfolk-cap-2017"]
+    theme = cap.themes.get(key="2")
+    response = client.get(URL, {"theme": theme.pk})
+    assert sorted(ref for _, ref in refs(response)) == ["2.1", "2.2", "2.3", "2.4"]
+    health = Action.objects.get(plan=cap, ref="2.1").lead_agency
+    response = client.get(URL, {"agency": health.pk})
+    assert all(a.lead_agency_id == health.pk for a in response.context["page"])
+    review = cap.actions.get(ref="1.4").reviews.get(reference="Case K")
+    response = client.get(URL, {"review": review.pk})
+    assert {ref for _, ref in refs(response)} == {"1.4", "3.3", "1.2", "4.1", "4.3"}
+    response = client.get(
+        URL, {"plan": cap.slug, "due_after": "2017-06-01", "due_before": "2017-06-30"}
+    )
+    assert sorted(ref for _, ref in refs(response)) == ["1.1", "1.3", "4.11"]
+
+
+def test_overdue_filter_excludes_complete_actions(client, personas, seed):
+    client.force_login(personas.viewer)
+    response = client.get(URL, {"plan": "norfolk-cap-2017", "overdue": "on"})
+    rows = list(response.context["page"])
+    assert rows and all(a.is_overdue() for a in rows)
+    assert "2.4" not in {a.ref for a in rows}  # complete
+
+
+def test_sort_by_due_date(client, personas, seed):
+    client.force_login(personas.viewer)
+    response = client.get(URL, {"plan": "norfolk-cap-2017", "sort": "due"})
+    dates = [a.due_date for a in response.context["page"] if a.due_date]
+    assert dates == sorted(dates)
+
+
+def test_pagination_and_query_count_is_constant(client, personas, seed, django_assert_num_queries):
+    client.force_login(personas.viewer)
+    client.get(URL)  # warm the session
+    with CaptureQueriesContext(connection) as small:
+        client.get(URL, {"plan": "norfolk-cap-2017", "page": 1})
+    assert len(small.captured_queries) <= 12
+    with django_assert_num_queries(len(small.captured_queries)):
+        client.get(URL, {"plan": "stockton-ofsted-cp-2013", "page": 1})  # 58 actions, 50 shown
+    response = client.get(URL)
+    assert response.context["page"].paginator.num_pages == -(-Action.objects.count() // 50)
+    assert len(list(response.context["page"])) == 50
+    second = client.get(URL, {"page": 2})
+    assert refs(second)[0] not in refs(response)
+
+
+def test_htmx_request_gets_only_the_results(client, personas, seed):
+    client.force_login(personas.viewer)
+    full = client.get(URL, {"plan": "norfolk-cap-2017"}).content.decode()
+    partial = client.get(
+        URL, {"plan": "norfolk-cap-2017"}, headers={"HX-Request": "true"}
+    ).content.decode()
+    assert "<html" in full and "<html" not in partial
+    assert 'id="results"' in partial and "22</strong> actions" in partial
+
+
+def test_bad_filter_values_give_a_message_not_an_error(client, personas, seed):
+    client.force_login(personas.viewer)
+    response = client.get(URL, {"due_after": "31/02/2015", "rag": ["purple"]})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "There is a problem" in html
+    assert response.context["result_count"] == 0
+
+
+def test_stockton_viewer_sees_only_stockton_actions(client, personas, seed):
+    client.force_login(personas.stockton_viewer)
+    response = client.get(URL)
+    assert {slug for slug, _ in refs(response)} <= {
+        "stockton-jtai-neglect-2018",
+        "stockton-ofsted-cp-2013",
+    }
+    assert response.context["result_count"] == 25 + 58
+    # A Norfolk plan in the filter is not a valid choice: nothing leaks.
+    response = client.get(URL, {"plan": "norfolk-cap-2017"})
+    assert response.context["result_count"] == 0
+    plans = client.get(reverse("actionplans:plan_list")).content.decode()
+    assert "Composite Action Plan" not in plans

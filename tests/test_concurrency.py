@@ -1,0 +1,157 @@
+"""Two people at once: nothing lost, nothing silently overwritten (real PostgreSQL)."""
+
+import threading
+import uuid
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import connection
+
+from actionplans import services
+from actionplans.models import (
+    RAG,
+    Action,
+    Agency,
+    AgencyKind,
+    Membership,
+    Plan,
+    ProgressUpdate,
+    Role,
+    UpdateStatus,
+)
+from reviews.models import Board
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif("postgresql" not in connection.vendor, reason="row locks need PostgreSQL"),
+]
+
+
+@pytest.fixture
+def board():
+    """A small board of its own: these tests commit, so they do not touch the seeds."""
+    User = get_user_model()
+    board = Board.objects.create(slug="concurrency", name="Concurrency Board", short_name="CB")
+    health = Agency.objects.create(board=board, short_name="Trust", kind=AgencyKind.HEALTH)
+    plan = Plan.objects.create(board=board, slug="concurrency-plan", title="Plan")
+    actions = [
+        Action.objects.create(plan=plan, ref=str(n), text=f"Action {n}", lead_agency=health)
+        for n in range(1, 4)
+    ]
+    managers = []
+    for name in ("manager-a", "manager-b"):
+        user = User.objects.create(username=name)
+        Membership.objects.create(user=user, board=board, role=Role.MANAGER)
+        managers.append(user)
+    leads = []
+    for n in range(8):
+        user = User.objects.create(username=f"lead-{n}")
+        Membership.objects.create(user=user, board=board, role=Role.LEAD).agencies.add(health)
+        leads.append(user)
+    return {"actions": actions, "managers": managers, "leads": leads}
+
+
+def run_together(jobs):
+    """Start every job at the same moment, each on its own database connection."""
+    barrier = threading.Barrier(len(jobs))
+    results, errors = [None] * len(jobs), [None] * len(jobs)
+
+    def run(index, job):
+        try:
+            barrier.wait()
+            results[index] = job()
+        except Exception as error:  # noqa: BLE001 - collected and asserted on
+            errors[index] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results, errors
+
+
+def test_two_managers_saving_the_same_version_one_wins_one_is_told(board):
+    action = board["actions"][0]
+    version = action.version
+
+    def edit(manager, rag):
+        return lambda: services.action_update(
+            action=Action.objects.get(pk=action.pk),
+            editor=manager,
+            data={"rag": rag, "progress": f"Set by {manager.username}"},
+            expected_version=version,
+        )
+
+    results, errors = run_together(
+        [edit(board["managers"][0], RAG.GREEN), edit(board["managers"][1], RAG.RED)]
+    )
+    assert sum(result is not None for result in results) == 1
+    refused = [error for error in errors if error is not None]
+    assert len(refused) == 1 and isinstance(refused[0], services.StaleEditError)
+    assert "RAG status" in [change.field for change in refused[0].changes]
+    action.refresh_from_db()
+    assert action.version == version + 1
+    winner = next(r for r in results if r is not None)
+    assert (action.rag, action.progress) == (winner.rag, winner.progress)
+    assert action.history.filter(version=version + 1).count() == 1
+
+
+def test_many_leads_submitting_at_once_lose_nothing(board):
+    per_lead = 10
+
+    def submit(lead):
+        def job():
+            for n in range(per_lead):
+                services.update_submit(
+                    action=board["actions"][n % 3],
+                    author=lead,
+                    rag=RAG.AMBER,
+                    progress=f"{lead.username} update {n}",
+                    submission_key=uuid.uuid4(),
+                )
+
+        return job
+
+    _, errors = run_together([submit(lead) for lead in board["leads"]])
+    assert errors == [None] * len(board["leads"])
+    stored = set(ProgressUpdate.objects.values_list("progress", flat=True))
+    expected = {f"{lead.username} update {n}" for lead in board["leads"] for n in range(per_lead)}
+    assert stored == expected
+
+
+def test_the_same_submission_sent_four_times_at_once_is_stored_once(board):
+    key = uuid.uuid4()
+    lead = board["leads"][0]
+    action = board["actions"][1]
+
+    def submit():
+        return services.update_submit(
+            action=action, author=lead, rag=RAG.GREEN, progress="Once", submission_key=key
+        )
+
+    results, errors = run_together([submit] * 4)
+    assert errors == [None] * 4
+    assert ProgressUpdate.objects.filter(submission_key=key).count() == 1
+    assert len({update.pk for update in results}) == 1
+
+
+def test_approvals_on_one_action_at_once_are_applied_one_after_the_other(board):
+    action = board["actions"][2]
+    updates = [
+        services.update_submit(
+            action=action, author=lead, rag=RAG.AMBER, progress=f"From {lead.username}"
+        )
+        for lead in board["leads"][:2]
+    ]
+    manager = board["managers"][0]
+    _, errors = run_together(
+        [lambda u=update: services.update_approve(update=u, approver=manager) for update in updates]
+    )
+    assert errors == [None, None]
+    action.refresh_from_db()
+    assert action.version == 3
+    assert ProgressUpdate.objects.filter(status=UpdateStatus.APPROVED).count() == 2
+    assert action.history.filter(history_change_reason__startswith="Approved").count() == 2
