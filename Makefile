@@ -32,8 +32,16 @@ run: install
 	$(MANAGE) runserver $(HOST):$(PORT)
 
 test: export TESTING := 1
-test: install
+test: install browser
 	$(UV) run --frozen pytest $(PYTEST_ARGS)
+
+# The browser journeys use Debian's chromium (never a downloaded browser build).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ]; then \
+			(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) \
+			|| echo "chromium could not be installed: browser journeys will fail in CI"; \
+		else echo "chromium missing: run 'sudo apt-get install chromium' for the browser tests"; fi; }
 
 check: export TESTING := 1
 check: install

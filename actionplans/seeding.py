@@ -33,19 +33,24 @@ def _date(value: str | None) -> datetime.date | None:
 
 
 def _upsert(model, lookup: dict, values: dict):
-    """Get or create one row by its natural key; save only what changed."""
-    instance = model.objects.filter(**lookup).first()
+    """Get or create one row by its natural key; save only what changed.
+
+    Field rules and the model's own clean() run in Python; uniqueness and check
+    constraints are left to the database (which enforces them anyway), and related
+    rows are not looked up again: they were just loaded or created here.
+    """
+    instance = model.objects.filter(**lookup).order_by().first()
     if instance is None:
         instance = model(**lookup, **values)
-        instance.full_clean()
-        instance.save()
-        return instance
-    changed = [name for name, value in values.items() if getattr(instance, name) != value]
-    if changed:
+    else:
+        changed = [name for name, value in values.items() if getattr(instance, name) != value]
+        if not changed:
+            return instance
         for name in changed:
             setattr(instance, name, values[name])
-        instance.full_clean()
-        instance.save()
+    relations = [f.name for f in model._meta.concrete_fields if f.is_relation]
+    instance.full_clean(exclude=relations, validate_unique=False, validate_constraints=False)
+    instance.save()
     return instance
 
 
@@ -108,11 +113,21 @@ def load_plan(data: dict) -> Plan:
             )
         reviews[row["reference"]] = review
 
+    findings: dict[tuple[str, str], Finding] = {}
+
+    def review_of(reference: str) -> Review:
+        if reference not in reviews:
+            reviews[reference] = Review.objects.get(board=board, reference=reference)
+        return reviews[reference]
+
     def finding_of(reference: str, number: str | None) -> Finding | None:
         if not number:
             return None
-        review = reviews.get(reference) or Review.objects.get(board=board, reference=reference)
-        return Finding.objects.get(review=review, number=number)
+        if (reference, number) not in findings:
+            findings[reference, number] = Finding.objects.get(
+                review=review_of(reference), number=number
+            )
+        return findings[reference, number]
 
     plan_data = data["plan"]
     plan = _upsert(
@@ -169,14 +184,14 @@ def load_plan(data: dict) -> Plan:
                 "position": position,
             },
         )
-        _load_sources(action, row.get("answers", []), finding_of, board)
+        _load_sources(action, row.get("answers", []), review_of, finding_of)
         _load_updates(action, row.get("updates", []))
     return plan
 
 
-def _load_sources(action: Action, answers: list[dict], finding_of, board: Board) -> None:
+def _load_sources(action: Action, answers: list[dict], review_of, finding_of) -> None:
     for position, answer in enumerate(answers, start=1):
-        review = Review.objects.get(board=board, reference=answer["review"])
+        review = review_of(answer["review"])
         _upsert(
             ActionSource,
             {
@@ -200,6 +215,8 @@ def _load_updates(action: Action, updates: list[dict]) -> None:
                 "status": UpdateStatus.APPROVED,
             },
         )
+    if not updates:
+        return
     latest = action.updates.filter(status=UpdateStatus.APPROVED).order_by("-as_at").first()
     if latest and (action.progress, action.progress_as_at) != (latest.progress, latest.as_at):
         action.progress = latest.progress

@@ -35,7 +35,9 @@ def action_list(*, user, filters: dict | None = None) -> tuple[QuerySet[Action],
 
     Returns the queryset and the bound FilterSet (its form shows the errors, if any).
     """
-    base = action_queryset().filter(plan__board_id__in=policy.board_ids(user))
+    base = Action.objects.select_related("plan", "lead_agency").filter(
+        plan__board_id__in=policy.board_ids(user)
+    )
     base = base.order_by(*SORTS["plan"])
     filterset = ActionFilter(filters or None, queryset=base, user=user)
     if filterset.is_bound and not filterset.is_valid():

@@ -206,10 +206,6 @@ def update_submit(
     """
     if not policy.can_submit_update(author, action):
         raise PermissionDenied
-    if submission_key:
-        existing = ProgressUpdate.objects.filter(submission_key=submission_key).first()
-        if existing:
-            return existing
     update = ProgressUpdate(
         action=action,
         author=author,
@@ -224,14 +220,21 @@ def update_submit(
         submission_key=submission_key,
     )
     _validate_target_change(update)
-    update.full_clean(exclude=["submission_key"])
+    # Field checks here; the check constraints are the database's (one round trip
+    # each if validated in Python), and the action and author were just loaded.
+    update.full_clean(
+        exclude=["action", "author", "submission_key"],
+        validate_unique=False,
+        validate_constraints=False,
+    )
     _stamp(update, author, "Submitted")
     try:
         with transaction.atomic():
             update.save()
     except IntegrityError:
+        # The same form arrived twice (double click, resent request): keep the first.
         existing = ProgressUpdate.objects.filter(submission_key=submission_key).first()
-        if existing is None:
+        if submission_key is None or existing is None:
             raise
         return existing
     return update

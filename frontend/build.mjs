@@ -55,6 +55,8 @@ copy(join(govukDist, "assets", "manifest.json"), join(assetsOut, "manifest.json"
 
 // 4. htmx ---------------------------------------------------------------------
 copy(join(modules, "htmx.org", "dist", "htmx.min.js"), join(staticDir, "js", "htmx.min.js"));
+// The accessibility checker the browser tests run in each page (tests only, not served).
+copy(join(modules, "axe-core", "axe.min.js"), join(here, "..", "tests", "vendor", "axe.min.js"));
 
 // 5. Our own JS -----------------------------------------------------------
 write(join(staticDir, "js", "app.js"), readFileSync(join(here, "js", "app.js")));

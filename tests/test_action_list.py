@@ -32,7 +32,7 @@ def test_filter_by_agency_theme_review_and_due_dates(client, personas, seed):
     client.force_login(personas.viewer)
     cap = seed["norfolk-cap-2017"]
     theme = cap.themes.get(key="2")
-    response = client.get(URL, {"theme": theme.pk})
+    response = client.get(URL, {"plan": cap.slug, "theme": theme.pk})
     assert sorted(ref for _, ref in refs(response)) == ["2.1", "2.2", "2.3", "2.4"]
     health = Action.objects.get(plan=cap, ref="2.1").lead_agency
     response = client.get(URL, {"agency": health.pk})
@@ -63,15 +63,16 @@ def test_sort_by_due_date(client, personas, seed):
 
 def test_pagination_and_query_count_is_constant(client, personas, seed, django_assert_num_queries):
     client.force_login(personas.viewer)
+    last_page = -(-Action.objects.count() // 50)
     client.get(URL)  # warm the session
-    with CaptureQueriesContext(connection) as small:
-        client.get(URL, {"plan": "norfolk-cap-2017", "page": 1})
-    assert len(small.captured_queries) <= 12
-    with django_assert_num_queries(len(small.captured_queries)):
-        client.get(URL, {"plan": "stockton-ofsted-cp-2013", "page": 1})  # 58 actions, 50 shown
-    response = client.get(URL)
-    assert response.context["page"].paginator.num_pages == -(-Action.objects.count() // 50)
-    assert len(list(response.context["page"])) == 50
+    with CaptureQueriesContext(connection) as few_rows:
+        response = client.get(URL, {"page": last_page})
+    assert len(response.context["page"]) < 50
+    assert len(few_rows.captured_queries) <= 12
+    with django_assert_num_queries(len(few_rows.captured_queries)):
+        response = client.get(URL, {"page": 1})
+    assert len(response.context["page"]) == 50
+    assert response.context["page"].paginator.num_pages == last_page
     second = client.get(URL, {"page": 2})
     assert refs(second)[0] not in refs(response)
 

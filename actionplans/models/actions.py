@@ -87,6 +87,10 @@ class Action(models.Model):
 
     class Meta:
         ordering = ["plan", "position", "id"]
+        indexes = [
+            models.Index(fields=["plan", "position"], name="action_document_order"),
+            models.Index(fields=["due_date"], name="action_due_date"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["plan", "ref"],

@@ -1,0 +1,137 @@
+"""Journeys in a real browser (headless Debian Chromium through Playwright), with axe.
+
+They prove the pages work for a person: signing in, reporting progress, approving,
+filtering with htmx, the same filters with JavaScript off, and no WCAG 2.2 A/AA
+violations that axe can find on the pages of the journey.
+"""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+AXE = Path(__file__).parent / "vendor" / "axe.min.js"
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        not CHROMIUM and not os.environ.get("CI"),
+        reason="Debian's chromium is not installed (make test installs it as root)",
+    ),
+]
+# Playwright's sync API runs an event loop in this thread; the ORM calls the live
+# server fixture makes here are still synchronous and safe.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    assert CHROMIUM, "chromium is missing: the Makefile's `browser` target installs it"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def open_page(browser, live_server, seed):
+    contexts = []
+
+    def open_as(username, *, javascript=True):
+        context = browser.new_context(java_script_enabled=javascript, bypass_csp=False)
+        contexts.append(context)
+        page = context.new_page()
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.fill("#id_username", username)
+        page.fill("#id_password", "demo")
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{live_server.url}/")
+        return page
+
+    yield open_as
+    for context in contexts:
+        context.close()
+
+
+def axe_violations(page):
+    """Run axe in the page (through the devtools protocol, so the CSP does not apply)."""
+    page.evaluate(AXE.read_text(encoding="utf-8"))
+    result = page.evaluate(
+        """async () => (await axe.run(document, {runOnly: {type: 'tag',
+            values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']}})).violations
+            .map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).slice(0, 3).join(', '))"""
+    )
+    return result
+
+
+def test_lead_reports_progress_and_manager_approves(open_page, live_server):
+    from actionplans.models import Action, ProgressUpdate
+
+    action = Action.objects.get(plan__slug="norfolk-cap-2017", ref="2.1")
+
+    lead = open_page("health-lead")
+    lead.get_by_role("link", name="My actions").click()
+    assert axe_violations(lead) == []
+    lead.goto(f"{live_server.url}/actions/{action.pk}/")
+    lead.get_by_role("link", name="Report progress").click()
+    assert axe_violations(lead) == []
+    lead.get_by_label("RAG status you propose").select_option("green")
+    lead.get_by_label("What has been done").fill("ADHD pathway redesigned with providers.")
+    lead.get_by_role("button", name="Send for approval").dblclick()
+    lead.wait_for_url(f"{live_server.url}/actions/{action.pk}/")
+    assert "Update sent to the business manager for approval." in lead.content()
+    assert ProgressUpdate.objects.filter(action=action, author__username="health-lead").count() == 1
+
+    manager = open_page("manager")
+    manager.get_by_role("link", name="Approvals").click()
+    assert axe_violations(manager) == []
+    assert "ADHD pathway redesigned with providers." in manager.content()
+    manager.get_by_role("button", name="Approve update on action 2.1").click()
+    manager.wait_for_url("**/updates/")
+    assert "Nothing is waiting for approval." in manager.content()
+    manager.goto(f"{live_server.url}/actions/{action.pk}/")
+    assert "Green – on track" in manager.content()
+    assert axe_violations(manager) == []
+
+
+def test_filters_swap_results_with_htmx_and_work_without_javascript(open_page, live_server):
+    page = open_page("viewer")
+    page.get_by_role("link", name="Actions").click()
+    assert axe_violations(page) == []
+    before = page.locator("#results strong").first.inner_text()
+    page.get_by_label("Blue – complete").check()  # htmx swaps on change
+    page.wait_for_function(
+        "before => document.querySelector('#results strong').innerText !== before", arg=before
+    )
+    assert "rag=blue" in page.url  # the filtered address is pushed: it can be shared
+    assert page.locator("table tbody tr").count() > 0
+
+    no_js = open_page("viewer", javascript=False)
+    no_js.goto(f"{live_server.url}/actions/")
+    no_js.get_by_label("Blue – complete").check()
+    no_js.get_by_role("button", name="Apply filters").click()
+    no_js.wait_for_url("**rag=blue**")
+    assert (
+        no_js.locator("#results strong").first.inner_text()
+        == page.locator("#results strong").first.inner_text()
+    )
+
+
+def test_plan_page_has_no_accessibility_violations(open_page, live_server):
+    page = open_page("chair")
+    page.goto(f"{live_server.url}/plans/stockton-jtai-neglect-2018/")
+    assert axe_violations(page) == []
