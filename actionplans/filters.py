@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from .models import RAG, Action, Agency, Objective, Plan, Theme, rag_label
 from .models.rag import DISPLAY_ORDER
+from .widgets import GovukCheckboxes, GovukSelect
 
 # Every order ends in document order (plan, position), which an index serves.
 SORTS = {
@@ -23,17 +24,22 @@ class ActionFilter(django_filters.FilterSet):
 
     q = django_filters.CharFilter(label="Search", method="filter_text")
     plan = django_filters.ModelChoiceFilter(
-        queryset=Plan.objects.none(), to_field_name="slug", label="Plan"
+        queryset=Plan.objects.none(), to_field_name="slug", label="Plan", widget=GovukSelect
     )
     review = django_filters.NumberFilter(field_name="reviews", label="Review", distinct=True)
-    theme = django_filters.ModelChoiceFilter(queryset=Theme.objects.none(), label="Theme")
+    theme = django_filters.ModelChoiceFilter(
+        queryset=Theme.objects.none(), label="Theme", widget=GovukSelect
+    )
     agency = django_filters.ModelChoiceFilter(
-        field_name="lead_agency", queryset=Agency.objects.none(), label="Lead agency"
+        field_name="lead_agency",
+        queryset=Agency.objects.none(),
+        label="Lead agency",
+        widget=GovukSelect,
     )
     rag = django_filters.MultipleChoiceFilter(
         choices=[(status.value, rag_label(status)) for status in DISPLAY_ORDER],
         label="RAG status",
-        widget=forms.CheckboxSelectMultiple,
+        widget=GovukCheckboxes,
     )
     overdue = django_filters.BooleanFilter(
         method="filter_overdue", label="Overdue only", widget=forms.CheckboxInput
@@ -45,7 +51,17 @@ class ActionFilter(django_filters.FilterSet):
         field_name="due_date", lookup_expr="lte", label="Due on or before"
     )
     sort = django_filters.ChoiceFilter(
-        choices=[(key, key) for key in SORTS], method="filter_sort", label="Sort by"
+        choices=[
+            ("plan", "Plan and reference"),
+            ("due", "Due date, earliest first"),
+            ("-due", "Due date, latest first"),
+            ("rag", "RAG status"),
+            ("agency", "Lead agency"),
+        ],
+        method="filter_sort",
+        label="Sort by",
+        empty_label="Plan and reference",
+        widget=GovukSelect,
     )
 
     class Meta:
@@ -67,17 +83,22 @@ class ActionFilter(django_filters.FilterSet):
         value = value.strip()[:200]
         if not value:
             return queryset
-        # Each column has a trigram index on PostgreSQL (migration 0004), so these
-        # ILIKE tests combine as index scans instead of reading every action.
-        objectives = Objective.objects.filter(text__icontains=value).values("pk")
-        return queryset.filter(
-            Q(ref__iexact=value)
+        # Every branch is served by an index (trigram indexes on PostgreSQL, migration
+        # 0005, and the objective foreign key), so PostgreSQL combines them instead of
+        # reading every action. Objectives are few: their ids are looked up first.
+        objective_ids = list(
+            Objective.objects.filter(text__icontains=value).values_list("pk", flat=True)[:500]
+        )
+        matches = (
+            Q(ref__icontains=value)
             | Q(text__icontains=value)
             | Q(progress__icontains=value)
             | Q(lead_person__icontains=value)
             | Q(target_text__icontains=value)
-            | Q(objective__in=objectives)
         )
+        if objective_ids:
+            matches |= Q(objective_id__in=objective_ids)
+        return queryset.filter(matches)
 
     def filter_overdue(self, queryset, name, value):
         if not value:

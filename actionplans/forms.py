@@ -8,6 +8,7 @@ from django.core.validators import MaxLengthValidator
 from reviews.models import Finding, Review
 
 from .models import RAG, Action, ActionComment, Agency, Objective, Plan, ProgressUpdate, Theme
+from .widgets import GovukCheckboxes, GovukSelect
 
 # 100 KB of text in one box is a mistake (a pasted document), not a progress report.
 TEXT_LIMIT = 20_000
@@ -31,9 +32,10 @@ class GovukFormMixin:
                 field.error_messages.setdefault(
                     "max_length", "Keep this to %(limit_value)d characters or fewer."
                 )
+            if isinstance(widget, forms.Select) and not isinstance(widget, GovukSelect):
+                field.widget = widget = GovukSelect(attrs=widget.attrs, choices=widget.choices)
             css = {
                 forms.Textarea: "govuk-textarea",
-                forms.Select: "govuk-select",
                 forms.SelectMultiple: "govuk-select",
                 forms.CheckboxInput: "govuk-checkboxes__input",
                 forms.DateInput: "govuk-input govuk-input--width-10",
@@ -64,13 +66,13 @@ class ActionForm(GovukFormMixin, forms.ModelForm):
     reviews = forms.ModelMultipleChoiceField(
         queryset=Review.objects.none(),
         required=False,
-        widget=forms.CheckboxSelectMultiple,
+        widget=GovukCheckboxes,
         label="Reviews this action answers",
     )
     findings = forms.ModelMultipleChoiceField(
         queryset=Finding.objects.none(),
         required=False,
-        widget=forms.CheckboxSelectMultiple,
+        widget=GovukCheckboxes,
         label="Findings or recommendations it answers",
     )
 

@@ -35,9 +35,9 @@ def action_list(*, user, filters: dict | None = None) -> tuple[QuerySet[Action],
 
     Returns the queryset and the bound FilterSet (its form shows the errors, if any).
     """
-    base = Action.objects.select_related("plan", "lead_agency").filter(
-        plan__board_id__in=policy.board_ids(user)
-    )
+    # Plan ids, not a join to plans: counting and paging then read one index.
+    plan_ids = list(policy.visible_plans(user).values_list("pk", flat=True))
+    base = Action.objects.select_related("plan", "lead_agency").filter(plan_id__in=plan_ids)
     base = base.order_by(*SORTS["plan"])
     filterset = ActionFilter(filters or None, queryset=base, user=user)
     if filterset.is_bound and not filterset.is_valid():

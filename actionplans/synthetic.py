@@ -7,6 +7,7 @@ quarter by quarter.
 
 import datetime
 import random
+import re
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -14,45 +15,18 @@ from django.utils import timezone
 from reviews.models import Board, Review, ReviewKind
 
 from .models import RAG, Action, ActionSource, Agency, AgencyKind, Plan, Theme
+from .seeding import SEED_DIRECTORY
 
-WORDS = [
-    "partners",
-    "review",
-    "assurance",
-    "neglect",
-    "audit",
-    "training",
-    "multi-agency",
-    "safeguarding",
-    "children",
-    "families",
-    "practice",
-    "referrals",
-    "threshold",
-    "information",
-    "sharing",
-    "supervision",
-    "chronology",
-    "conference",
-    "early",
-    "help",
-    "strategy",
-    "learning",
-    "workforce",
-    "board",
-    "evidence",
-    "impact",
-    "quality",
-    "outcomes",
-    "voice",
-    "child",
-    "plan",
-    "assessment",
-    "risk",
-    "health",
-    "police",
-    "school",
-]
+
+def _vocabulary() -> list[str]:
+    """Real plans' words (from the seed fixtures), so searches select as they would."""
+    words = set()
+    for path in SEED_DIRECTORY.glob("*.json"):
+        words |= set(re.findall(r"[a-z]{4,}", path.read_text(encoding="utf-8").lower()))
+    return sorted(words) or ["action"]
+
+
+WORDS = _vocabulary()
 TARGETS = ["Sep – Dec 2014", "Jul 2014 onwards", "01/06/17", "Ongoing", "Q3 2016/17", "Dec 2015"]
 RAGS = [RAG.RED, RAG.AMBER, RAG.GREEN, RAG.BLUE, RAG.NOT_STARTED]
 

@@ -17,6 +17,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='action',
-            index=models.Index(fields=['due_date'], name='action_due_date'),
+            index=models.Index(fields=['due_date', 'plan', 'position'], name='action_due_order'),
         ),
     ]

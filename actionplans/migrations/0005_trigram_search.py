@@ -11,7 +11,7 @@ import warnings
 
 from django.db import migrations
 
-COLUMNS = ["text", "progress", "lead_person", "target_text"]
+COLUMNS = ["ref", "text", "progress", "lead_person", "target_text"]
 
 
 def create(apps, schema_editor):

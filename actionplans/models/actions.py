@@ -89,7 +89,7 @@ class Action(models.Model):
         ordering = ["plan", "position", "id"]
         indexes = [
             models.Index(fields=["plan", "position"], name="action_document_order"),
-            models.Index(fields=["due_date"], name="action_due_date"),
+            models.Index(fields=["due_date", "plan", "position"], name="action_due_order"),
         ]
         constraints = [
             models.UniqueConstraint(
