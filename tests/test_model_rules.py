@@ -114,3 +114,27 @@ def test_citations_have_their_own_history(seed):
     source.note = "All reviews"
     source.save()
     assert source.history.count() == 2
+
+
+def test_admin_shows_staff_only_their_boards_rows(client, seed, personas):
+    from django.contrib.auth.models import Permission
+
+    from actionplans.models import Membership, Role
+
+    staff = personas.stockton_viewer
+    staff.is_staff = True
+    staff.save()
+    staff.user_permissions.set(Permission.objects.filter(codename__in=["view_plan", "change_plan"]))
+    client.force_login(staff)
+    listing = client.get("/admin/actionplans/plan/").content.decode()
+    assert "Post Inspection Action Plan 2018" in listing
+    assert "Composite Action Plan" not in listing
+    norfolk = Plan.objects.get(slug="norfolk-cap-2017")
+    assert client.get(f"/admin/actionplans/plan/{norfolk.pk}/change/").status_code in (302, 404)
+    jtai = Plan.objects.get(slug="stockton-jtai-neglect-2018")
+    page = client.get(f"/admin/actionplans/plan/{jtai.pk}/change/").content.decode()
+    assert 'name="_save"' not in page  # a viewer reads but does not change
+    Membership.objects.create(user=staff, board=jtai.board, role=Role.MANAGER)
+    client.force_login(staff)
+    page = client.get(f"/admin/actionplans/plan/{jtai.pk}/change/").content.decode()
+    assert 'name="_save"' in page
