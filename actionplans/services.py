@@ -47,24 +47,6 @@ class StaleEditError(Exception):
         )
 
 
-ACTION_EDIT_FIELDS = [
-    "ref",
-    "text",
-    "theme",
-    "objective",
-    "answers_as_written",
-    "lead_agency",
-    "lead_person",
-    "subgroup",
-    "evidence",
-    "resources",
-    "kpis",
-    "target_text",
-    "rag",
-    "progress",
-]
-
-
 def _stamp(instance, user, reason: str = "") -> None:
     """Tell django-simple-history who made this change and why."""
     instance._history_user = user
