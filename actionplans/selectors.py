@@ -238,3 +238,12 @@ def approval_queue(*, user) -> QuerySet[ProgressUpdate]:
         .select_related("action", "action__plan", "action__lead_agency", "author")
         .order_by("submitted_at", "id")
     )
+
+
+def update_list(*, actions: QuerySet[Action]) -> QuerySet[ProgressUpdate]:
+    """Every progress update of these actions, action by action, newest first."""
+    return (
+        ProgressUpdate.objects.filter(action__in=actions.order_by().values("pk"))
+        .select_related("action__plan", "author")
+        .order_by("action__plan__title", "action__position", "action_id", "-as_at", "-id")
+    )

@@ -97,8 +97,8 @@ def _run() -> None:
     for label, seconds in [
         ("read (openpyxl, baseline)", baseline),
         ("read + preview", preview_time),
-        ("dry run (read, preview, write, roll back)", dry_time),
-        ("import (read, preview, write)", real_time),
+        ("dry run (read, preview, decide; no writes)", dry_time),
+        ("import (read, preview, decide, write)", real_time),
         ("same file again (nothing changes)", again_time),
     ]:
         print(f"   {label:<44} {seconds:6.2f} s  {seconds / baseline:5.1f}x baseline")

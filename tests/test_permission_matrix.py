@@ -96,7 +96,23 @@ MATRIX = {
     "actionplans:agency_list": READ_LIST,
     "actionplans:agency_create": manager_form(stockton=403),
     "actionplans:agency_edit": manager_form(),
+    "exports:plan_csv": READ_NORFOLK,
+    "exports:plan_xlsx": READ_NORFOLK,
+    "exports:plan_updates_csv": READ_NORFOLK,
+    "exports:action_list_csv": READ_LIST,
+    "exports:action_list_xlsx": READ_LIST,
+    "exports:action_list_updates_csv": READ_LIST,
+    "imports:choose_board": {
+        "GET": only({"manager": 200}, stockton=403),
+        "POST": everyone(NOT_ALLOWED),
+    },
+    "imports:upload": manager_form(),
+    # A token that is not in the manager's session is "not found", for everyone.
+    "imports:preview": manager_form(post=404) | {"GET": only({"manager": 404})},
+    "imports:confirm": manager_form(post=404) | {"GET": only({"manager": 404})},
 }
+
+UNKNOWN_TOKEN = "6f1c0a52-9d4e-4a51-8d07-2f6a3f0e6b11"
 
 # URLs with their own access rules outside this table.
 EXEMPT_NAMESPACES = {"admin"}
@@ -165,6 +181,12 @@ def url_for(name: str, o: dict) -> str:
         "actionplans:finding_create": {"review_pk": o["review"].pk},
         "actionplans:finding_edit": {"review_pk": o["review"].pk, "pk": o["finding"].pk},
         "actionplans:agency_edit": {"pk": o["agency"].pk},
+        "exports:plan_csv": {"slug": o["plan"].slug},
+        "exports:plan_xlsx": {"slug": o["plan"].slug},
+        "exports:plan_updates_csv": {"slug": o["plan"].slug},
+        "imports:upload": {"board_slug": o["plan"].board.slug},
+        "imports:preview": {"board_slug": o["plan"].board.slug, "token": UNKNOWN_TOKEN},
+        "imports:confirm": {"board_slug": o["plan"].board.slug, "token": UNKNOWN_TOKEN},
     }.get(name, {})
     return reverse(name, kwargs=kwargs)
 

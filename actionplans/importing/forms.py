@@ -1,0 +1,292 @@
+"""The import pages' forms, and `check_upload`, which the preview and confirm steps share.
+
+Step 1, `UploadForm`, refuses a file the readers cannot read before anything is kept.
+Step 2 shows `ColumnsForm` (what each column imports as) and `ResolutionsForm`
+(agency names and status words we could not match) over a dry run's counts. Step 3
+posts the same forms again and writes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django import forms
+from django.utils.text import slugify
+
+from actionplans.models import RAG, Agency, Plan
+from reviews.models import Board, ReviewKind
+
+from .headers import FIELDS, FIELDS_BY_KEY
+from .plan_rows import build_preview, find_header
+from .preview import ColumnMapping, ImportPreview, choice_key
+from .readers import MAX_FILE_BYTES, MissingSheet, UnreadableFile, read_table
+from .services import (
+    NEW_AGENCY,
+    ImportOutcome,
+    ImportRefused,
+    ImportTarget,
+    import_plan_rows,
+    plan_for_target,
+)
+from .uploads import StoredUpload, store_upload
+
+FIELD_CHOICES = [("", "Do not import"), *((item.key, item.label) for item in FIELDS)]
+# Enough for any real plan, well under DATA_UPLOAD_MAX_NUMBER_FIELDS.
+MAX_QUESTIONS = 100
+
+
+def _govuk(widget: forms.Widget, css: str) -> forms.Widget:
+    widget.attrs["class"] = css
+    return widget
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(
+        label="Plan file",
+        help_text="An Excel workbook (.xlsx) or a CSV file, up to 10 MB.",
+        widget=_govuk(forms.ClearableFileInput(), "govuk-file-upload"),
+    )
+    title = forms.CharField(
+        label="Plan title", max_length=300, widget=_govuk(forms.TextInput(), "govuk-input")
+    )
+    kind = forms.ChoiceField(
+        label="What the plan responds to",
+        choices=ReviewKind.choices,
+        widget=_govuk(forms.Select(), "govuk-select"),
+    )
+    plan = forms.ModelChoiceField(
+        label="Import into",
+        queryset=Plan.objects.none(),
+        required=False,
+        to_field_name="slug",
+        empty_label="A new plan",
+        help_text="Choose one of the board's plans to update its actions by ref.",
+        widget=_govuk(forms.Select(), "govuk-select"),
+    )
+    sheet = forms.CharField(
+        label="Sheet name",
+        required=False,
+        max_length=31,
+        help_text="Excel workbooks only. Leave blank to read the first sheet.",
+        widget=_govuk(forms.TextInput(), "govuk-input govuk-input--width-20"),
+    )
+
+    def __init__(self, *args, board: Board, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.board = board
+        self.fields["plan"].queryset = Plan.objects.filter(board=board).order_by("title")
+        self.data_bytes = b""
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_FILE_BYTES:
+            raise forms.ValidationError(
+                f"The file must be smaller than {MAX_FILE_BYTES // 1024 // 1024} MB."
+            )
+        self.data_bytes = upload.read()
+        return upload
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.data_bytes:
+            self._check_file(cleaned.get("sheet", ""))
+        if cleaned.get("title"):
+            self._check_plan(cleaned)
+        return cleaned
+
+    def _check_file(self, sheet: str) -> None:
+        try:
+            find_header(read_table(self.data_bytes, sheet=sheet or None).rows)
+        except MissingSheet as problem:
+            self.add_error("sheet", str(problem))
+        except UnreadableFile as problem:
+            self.add_error("file", str(problem))
+
+    def _check_plan(self, cleaned: dict) -> None:
+        plan = cleaned.get("plan")
+        cleaned["plan_slug"] = plan.slug if plan else slugify(cleaned["title"])[:80].strip("-")
+        if not cleaned["plan_slug"]:
+            self.add_error("title", "Enter a title with letters or numbers in it.")
+            return
+        try:
+            plan_for_target(self.target(cleaned))
+        except ImportRefused:
+            self.add_error(
+                "title",
+                "A plan of another board already has this title. Choose a different title.",
+            )
+
+    def target(self, cleaned: dict) -> ImportTarget:
+        return ImportTarget(
+            self.board, cleaned["title"], cleaned.get("kind", ""), cleaned["plan_slug"]
+        )
+
+    def store(self, session) -> StoredUpload:
+        cleaned = self.cleaned_data
+        return store_upload(
+            session,
+            data=self.data_bytes,
+            board_id=self.board.pk,
+            title=cleaned["title"],
+            kind=cleaned["kind"],
+            plan_slug=cleaned["plan_slug"],
+            sheet=cleaned.get("sheet", ""),
+            filename=cleaned["file"].name,
+        )
+
+
+class ColumnsForm(forms.Form):
+    """What each column of the file imports as; starts from what its heading says."""
+
+    def __init__(self, data=None, *, columns: list[ColumnMapping]):
+        super().__init__(data)
+        self.columns = [column for column in columns if column.status != "empty"]
+        for column in self.columns:
+            self.fields[f"column_{column.index}"] = forms.ChoiceField(
+                label=f"Column {column.letter}: {column.heading}",
+                choices=FIELD_CHOICES,
+                required=False,
+                initial=column.field,
+                widget=_govuk(forms.Select(), "govuk-select"),
+            )
+
+    def rows(self) -> list[tuple[ColumnMapping, forms.BoundField]]:
+        return [(column, self[f"column_{column.index}"]) for column in self.columns]
+
+    def clean(self):
+        cleaned = super().clean()
+        chosen: dict[str, list[str]] = {}
+        for column in self.columns:
+            key = cleaned.get(f"column_{column.index}")
+            if key:
+                chosen.setdefault(key, []).append(column.letter)
+        if "text" not in chosen:
+            raise forms.ValidationError("Choose the column that holds the actions.")
+        for key, letters in chosen.items():
+            if len(letters) > 1:
+                raise forms.ValidationError(
+                    f"“{FIELDS_BY_KEY[key].label}” is chosen for columns {' and '.join(letters)}. "
+                    "Choose it for one column only."
+                )
+        return cleaned
+
+    def mapping(self) -> dict[int, str]:
+        return {
+            column.index: self.cleaned_data.get(f"column_{column.index}", "")
+            for column in self.columns
+        }
+
+
+class ResolutionsForm(forms.Form):
+    """The manager's answers for agency names and status words we could not match."""
+
+    def __init__(self, data=None, *, preview: ImportPreview, board: Board):
+        super().__init__(data)
+        agencies = [
+            (str(agency.pk), f"Link to {agency.short_name}")
+            for agency in Agency.objects.filter(board=board).order_by("short_name")
+        ]
+        agency_choices = [
+            ("", "Leave unlinked (keep the lead as written)"),
+            (NEW_AGENCY, "Create a new agency with this name"),
+            *agencies,
+        ]
+        self.agency_names = self._ask("agency", preview.unknown_agencies, agency_choices, "")
+        self.unasked_agencies = len(preview.unknown_agencies) - len(self.agency_names)
+        self.status_words = self._ask(
+            "status", preview.unknown_statuses, RAG.choices, RAG.NOT_RATED.value
+        )
+
+    def _ask(self, prefix: str, unknown: dict[str, list[int]], choices, initial) -> dict[str, str]:
+        names = {}
+        for text, rows in list(unknown.items())[:MAX_QUESTIONS]:
+            name = f"{prefix}_{choice_key(text)}"
+            self.fields[name] = forms.ChoiceField(
+                label=text,
+                choices=choices,
+                required=False,
+                initial=initial,
+                help_text=_rows_text(rows),
+                widget=_govuk(forms.Select(), "govuk-select"),
+            )
+            names[name] = text
+        return names
+
+    def agency_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.agency_names]
+
+    def status_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.status_words]
+
+    def choices(self) -> dict[str, dict[str, str]]:
+        answers = self.cleaned_data
+        return {
+            "agencies": {text: answers.get(name, "") for name, text in self.agency_names.items()},
+            "statuses": {
+                text: answers.get(name) or RAG.NOT_RATED.value
+                for name, text in self.status_words.items()
+            },
+        }
+
+
+def _rows_text(rows: list[int]) -> str:
+    shown = ", ".join(str(row) for row in rows[:10])
+    more = f" and {len(rows) - 10:,} more" if len(rows) > 10 else ""
+    return f"Row {shown}{more}" if len(rows) == 1 else f"Rows {shown}{more}"
+
+
+@dataclass
+class ImportCheck:
+    """Step 2's picture of an upload: the preview, the forms and the dry run's counts."""
+
+    upload: StoredUpload
+    target: ImportTarget
+    plan: Plan | None = None
+    preview: ImportPreview | None = None
+    columns_form: ColumnsForm | None = None
+    resolutions_form: ResolutionsForm | None = None
+    outcome: ImportOutcome | None = None
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def can_import(self) -> bool:
+        return self.outcome is not None and not self.problems
+
+
+def check_upload(upload: StoredUpload, *, board: Board, data=None) -> ImportCheck:
+    """Read the stored file with the posted choices (or the automatic ones) and dry-run it."""
+    target = ImportTarget(board, upload.title, upload.kind, upload.plan_slug, upload.filename)
+    check = ImportCheck(upload=upload, target=target)
+    try:
+        check.plan = plan_for_target(target)
+        table = read_table(upload.read(), sheet=upload.sheet or None)
+        legend = check.plan.rag_legend if check.plan else None
+        preview = build_preview(table, board=board, legend=legend)
+    except (UnreadableFile, ImportRefused) as problem:
+        check.problems.append(str(problem))
+        return check
+    check.columns_form = ColumnsForm(data, columns=preview.columns)
+    if data is not None and check.columns_form.is_valid():
+        preview = build_preview(
+            table, board=board, legend=legend, columns=check.columns_form.mapping()
+        )
+    check.resolutions_form = ResolutionsForm(data, preview=preview, board=board)
+    if data is not None and check.resolutions_form.is_valid():
+        preview = preview.with_choices(**check.resolutions_form.choices())
+    check.preview = preview
+    forms_ok = data is None or (check.columns_form.is_valid() and check.resolutions_form.is_valid())
+    if forms_ok and not preview.errors:
+        try:
+            check.outcome = import_plan_rows(
+                preview=preview, target=target, author=None, dry_run=True
+            )
+        except ImportRefused as refused:
+            check.problems += refused.problems
+    return check
+
+
+def confirm_upload(check: ImportCheck, *, author) -> ImportOutcome:
+    """Step 3: write what step 2 showed. Raises ImportRefused if it can no longer be written."""
+    return import_plan_rows(
+        preview=check.preview, target=check.target, author=author, dry_run=False
+    )

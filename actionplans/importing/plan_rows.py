@@ -1,0 +1,667 @@
+"""Rows of a plan's table -> the actions, findings, themes and objectives they describe.
+
+`build_preview` reads; it never writes. What it returns, an :class:`ImportPreview`,
+is what the manager checks before confirming and what `services.import_plan_rows`
+writes.
+
+How a plan's layout is read (each rule has a test):
+
+- The heading row is the first of the first 30 rows naming the action column and at
+  least one other field; rows above it are title rows. A row repeating the headings
+  further down (a table continued on a new page) is skipped.
+- Finding, priority, theme and objective cells are written once, on the first row of
+  their block: each applies to the rows below it until the next one. A new finding or
+  theme starts without an objective.
+- A row with one cell, in the table's first column and without a ref, is a heading:
+  "Finding 2. ...", "Recommendation No. 1 - for immediate improvement" or "Priority 3"
+  start a finding (the one-cell rows right after it are its text); any other short
+  heading ("Actions for Cleveland Police", "Professional Curiosity") starts a theme.
+- A row holding only a ref and text, followed by sub-refs ("1" then "1.1", "1.2"), is
+  the heading of those sub-refs: a theme at the top level, an objective below it.
+- A row with no action text and no ref continues the action above it (a second owner
+  or KPI written on its own row): its cells are added on new lines.
+- Refs lose a trailing full stop ("1." is "1"). When plain numbers repeat (each
+  recommendation numbering its actions from 1, as Ofsted plans do) they are prefixed
+  with their finding or theme ("2.1"); a row without a ref gets the next ref in its
+  block. Line breaks inside cells are kept.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from actionplans.models import Action, Agency, Theme
+from actionplans.target_dates import resolve_target
+from reviews.models import Board, Finding, FindingKind
+
+from .cells import cell_text, uk_date
+from .headers import (
+    HEADER_SEARCH_ROWS,
+    field_for_heading,
+    is_derived_heading,
+    normalise_heading,
+)
+from .preview import (
+    ACTION_FIELDS,
+    ColumnMapping,
+    ImportPreview,
+    ParsedAction,
+    ParsedFinding,
+    ParsedObjective,
+    ParsedTheme,
+    RowProblem,
+)
+from .readers import SourceRow, Table, UnreadableFile, Value
+from .statuses import legend_meaning, rag_for_status
+
+# Fields whose cell applies to the rows below it until the next one.
+CARRIED = ("finding", "priority", "theme", "objective")
+# Fields a continuation row adds to the action above it.
+CONTINUED = (
+    "lead",
+    "lead_agency",
+    "subgroup",
+    "evidence",
+    "resources",
+    "kpis",
+    "target",
+    "progress",
+    "next_steps",
+    "answers",
+)
+# A "no heading" column letter is still a column: its cells are reported, not dropped.
+NO_HEADING = "(no heading)"
+
+
+# ------------------------------------------------------------------ the heading
+
+
+def find_header(rows: list[SourceRow]) -> SourceRow:
+    """The first row naming the action column and at least one other field."""
+    for row in rows[:HEADER_SEARCH_ROWS]:
+        fields = {field_for_heading(cell_text(value)) for value in row.cells} - {None}
+        if "text" in fields and len(fields) >= 2:
+            return row
+    raise UnreadableFile(
+        f"We could not find the table's heading row. In its first {HEADER_SEARCH_ROWS} rows, "
+        'one row must name the action column ("Action", "Key task", "What we will do"...) '
+        'and at least one other ("Ref", "Lead", "Target date"...).'
+    )
+
+
+def map_columns(
+    header: SourceRow, body: list[SourceRow], chosen: dict[int, str] | None = None
+) -> list[ColumnMapping]:
+    """What each column imports as: the manager's choice, else what its heading says."""
+    width = max([len(header.cells)] + [len(row.cells) for row in body])
+    columns = []
+    used: set[str] = set()
+    for index in range(width):
+        heading = cell_text(header.cells[index]) if index < len(header.cells) else ""
+        sample = _sample(body, index)
+        if chosen is not None:
+            key = chosen.get(index, "")
+            status = "chosen" if key else _unmapped_status(heading, sample)
+        else:
+            key, status = _automatic(heading, sample, used)
+        used.add(key)
+        columns.append(ColumnMapping(index, heading or NO_HEADING, key, status, sample))
+    if chosen is None:
+        _priority_without_finding(columns)
+    return columns
+
+
+def _automatic(heading: str, sample: str, used: set[str]) -> tuple[str, str]:
+    key = field_for_heading(heading)
+    if key and key in used:
+        return "", "duplicate"
+    if key:
+        return key, "matched"
+    return "", _unmapped_status(heading, sample)
+
+
+def _unmapped_status(heading: str, sample: str) -> str:
+    if is_derived_heading(heading):
+        return "derived"
+    return "unknown" if heading or sample else "empty"
+
+
+def _priority_without_finding(columns: list[ColumnMapping]) -> None:
+    """A "Priority" column in a plan without findings is the plan's strategic priorities."""
+    fields = {column.field for column in columns}
+    if "priority" in fields and "finding" not in fields:
+        for column in columns:
+            if column.field == "priority":
+                column.field = "finding"
+
+
+def _sample(rows: list[SourceRow], index: int) -> str:
+    """The column's first value: a column without a heading is reported if it holds any."""
+    for row in rows:
+        if index < len(row.cells):
+            text = cell_text(row.cells[index])
+            if text:
+                return text[:80]
+    return ""
+
+
+# ------------------------------------------------------------------ the preview
+
+
+def build_preview(
+    table: Table,
+    *,
+    board: Board,
+    legend: dict[str, str] | None = None,
+    columns: dict[int, str] | None = None,
+) -> ImportPreview:
+    """Read the table's actions with the automatic column mapping, or the manager's.
+
+    `legend` is the plan's own words for each status, when importing into a plan that
+    has them. Raises UnreadableFile when no heading row can be found.
+    """
+    header = find_header(table.rows)
+    before = [row for row in table.rows if row.number < header.number]
+    body = [row for row in table.rows if row.number > header.number]
+    mapping = map_columns(header, body, columns)
+    preview = ImportPreview(table=table, header_row=header.number, columns=mapping)
+    if "text" not in preview.mapped:
+        preview.errors.append(
+            RowProblem(header.number, "Choose the column that holds the actions.")
+        )
+        return preview
+    reader = _PlanReader(preview, header, AgencyMatcher(board), legend or {})
+    reader.read_title_rows(before, header)
+    reader.read_body(body)
+    if not preview.actions and not preview.errors:
+        preview.errors.append(
+            RowProblem(header.number, "There are no actions under the heading row.")
+        )
+    return preview
+
+
+class AgencyMatcher:
+    """Finds a board's agency in a lead cell: by name or short name, whole words only.
+
+    An exact match wins; otherwise the agency named earliest in the cell (the longest
+    name at that place: "Public Health" before "Health"), as the seed plans' leads
+    were mapped by hand.
+    """
+
+    def __init__(self, board: Board) -> None:
+        self.names: dict[str, Agency] = {}
+        for agency in Agency.objects.filter(board=board).order_by("short_name"):
+            for name in (agency.short_name, agency.name):
+                self.names.setdefault(normalise_heading(name), agency)
+        self.names.pop("", None)
+        self._cache: dict[str, Agency | None] = {}
+
+    def match(self, text: str) -> Agency | None:
+        if text not in self._cache:
+            self._cache[text] = self._match(normalise_heading(text))
+        return self._cache[text]
+
+    def _match(self, words: str) -> Agency | None:
+        if not words:
+            return None
+        if words in self.names:
+            return self.names[words]
+        padded = f" {words} "
+        found = [
+            (position, -len(name), agency)
+            for name, agency in self.names.items()
+            if (position := padded.find(f" {name} ")) >= 0
+        ]
+        return min(found, key=lambda hit: hit[:2])[2] if found else None
+
+
+_LOOKS_LIKE_REF = re.compile(r"^[\w./-]{1,12}$")
+_SPACES_RE = re.compile(r"\s+")
+# Possessive quantifiers (*+) never give back what they matched: a 100,000-character
+# cell cannot make these patterns backtrack.
+_NUMBER = r"(?P<number>\d{1,3}[a-z]?(?:\.\d{1,3})*+)"
+_FINDING_WORD = r"(?P<word>strategic\s++priority|finding|recommendation|priority|rec)"
+_FINDING_HEADING_RE = re.compile(
+    rf"^{_FINDING_WORD}\b\.?\s*+(?:no\.?|number)?\s*+[:.]?\s*+{_NUMBER}\b[.:)]?\s*+"
+    r"(?:[-\u2013\u2014:]\s*+)?(?P<rest>.*)$",
+    re.IGNORECASE | re.DOTALL,
+)
+_NUMBERED_RE = re.compile(rf"^{_NUMBER}(?:[.:)]\s++|\s*+$)(?P<rest>.*)$", re.IGNORECASE | re.DOTALL)
+_THEME_RE = re.compile(
+    r"^(?:theme|section)?\s*+(?P<key>\d{1,3}[a-z]?)[.:)]\s++(?P<title>.+)$",
+    re.IGNORECASE | re.DOTALL,
+)
+_KIND_WORDS = {
+    "finding": FindingKind.FINDING,
+    "recommendation": FindingKind.RECOMMENDATION,
+    "rec": FindingKind.RECOMMENDATION,
+    "priority": FindingKind.PRIORITY,
+    "strategic priority": FindingKind.PRIORITY,
+}
+_MAX_LENGTHS = {
+    key: Action._meta.get_field(name).max_length
+    for key, name in ACTION_FIELDS.items()
+    if Action._meta.get_field(name).max_length
+}
+_REF_MAX = Action._meta.get_field("ref").max_length
+_THEME_TITLE_MAX = Theme._meta.get_field("title").max_length
+_FINDING_NUMBER_MAX = Finding._meta.get_field("number").max_length
+
+
+def finding_kind_for_heading(heading: str) -> str:
+    words = normalise_heading(heading)
+    if "recommend" in words:
+        return FindingKind.RECOMMENDATION
+    if "priorit" in words:
+        return FindingKind.PRIORITY
+    return FindingKind.FINDING
+
+
+class _PlanReader:
+    """Walks the rows once, carrying findings, themes and objectives down the table."""
+
+    def __init__(
+        self, preview: ImportPreview, header: SourceRow, agencies: AgencyMatcher, legend: dict
+    ) -> None:
+        self.preview = preview
+        self.columns = {column.field: column.index for column in preview.columns if column.field}
+        self.header_words = [normalise_heading(cell_text(value)) for value in header.cells]
+        self.first_column = min(
+            index for index, value in enumerate(header.cells) if cell_text(value)
+        )
+        self.finding_kind = finding_kind_for_heading(
+            preview.mapped["finding"].heading if "finding" in preview.mapped else ""
+        )
+        self.agencies = agencies
+        self.legend = legend
+        self.findings: dict[str, ParsedFinding] = {}
+        self.themes: dict[str, ParsedTheme] = {}
+        self.objectives: dict[str, ParsedObjective] = {}
+        self.finding: ParsedFinding | None = None
+        self.finding_text_open = False  # one-cell rows after a finding heading are its text
+        self.theme: ParsedTheme | None = None
+        self.objective: ParsedObjective | None = None
+        self.parents: list[str] = []  # refs of parent rows in force ("1", "1.2")
+        self.in_full: set[str] = set()
+
+    # ---- walking
+
+    def read_title_rows(self, rows: list[SourceRow], header: SourceRow) -> None:
+        """Above the heading row, title rows are skipped; a finding heading (and its text)
+        is read, and so is a theme written on the row right above the headings."""
+        for row in map(_Line.of, rows):
+            texts = [text for text in row.texts if text]
+            if len(texts) != 1:
+                self.finding_text_open = False
+            elif self.finding_text_open or _FINDING_HEADING_RE.match(texts[0]):
+                self._heading(texts[0])
+            elif row.number == header.number - 1 and len(texts[0]) <= _THEME_TITLE_MAX:
+                self._start_theme(self._theme(texts[0]))
+
+    def read_body(self, source_rows: list[SourceRow]) -> None:
+        rows = [_Line.of(row) for row in source_rows]  # each cell read once
+        self.in_full = self._written_in_full(rows)
+        for row, next_ref in zip(rows, self._next_refs(rows), strict=True):
+            if self._repeats_header(row):
+                self.finding_text_open = False
+                continue
+            heading = self._heading_text(row)
+            if heading is not None:
+                self._heading(heading)
+                continue
+            self.finding_text_open = False
+            self._action_row(row, next_ref)
+        _number_refs(self.preview)
+
+    def _written_in_full(self, rows: list[_Line]) -> set[str]:
+        """Block columns that repeat their value on consecutive rows are written on every
+        row (as our exports do): there an empty cell means "none", not "as above"."""
+        in_full = set()
+        for key in CARRIED:
+            if key not in self.columns:
+                continue
+            cells = [self._cell(row, self.columns[key]) for row in rows]
+            if any(a and a == b for a, b in zip(cells, cells[1:], strict=False)):
+                in_full.add(key)
+        return in_full
+
+    def _next_refs(self, rows: list[_Line]) -> list[str]:
+        """For each row, the first ref written below it (to spot parent rows)."""
+        following, found = [], ""
+        for row in reversed(rows):
+            following.append(found)
+            found = self._ref(row) or found
+        return following[::-1]
+
+    def _action_row(self, row: _Line, next_ref: str) -> None:
+        texts = {key: self._cell(row, index) for key, index in self.columns.items()}
+        ref = _clean_ref(texts.get("ref", ""))
+        self._carry(texts, row.number)
+        if ref:
+            self._leave_parents(ref)
+        if not ref and self._continues(texts):
+            self._continue(row.number, texts)
+            return
+        if not texts["text"]:
+            self.preview.errors.append(
+                RowProblem(
+                    row.number,
+                    f"ref {ref} has no action text."
+                    if ref
+                    else "there is no action text in this row.",
+                )
+            )
+            return
+        if ref and next_ref.startswith(ref + ".") and self._only_ref_and_text(texts):
+            self._parent(ref, texts["text"])
+            return
+        self._add_action(
+            row.number, ref, texts, self._raw(row, "target"), self._raw(row, "progress_as_at")
+        )
+
+    # ---- headings and blocks
+
+    def _heading_text(self, row: _Line) -> str | None:
+        """The text of a one-cell heading row, or None for any other row."""
+        filled = [(index, text) for index, text in enumerate(row.texts) if text]
+        if len(filled) != 1 or filled[0][0] != self.first_column:
+            return None
+        text = filled[0][1]
+        if self.columns.get("ref") == self.first_column and _LOOKS_LIKE_REF.match(text):
+            return None  # a ref with nothing beside it: an error the row check reports
+        is_finding = _FINDING_HEADING_RE.match(text)
+        if not (self.finding_text_open or is_finding) and len(text) > _THEME_TITLE_MAX:
+            return None  # too long for a heading: an action written without other cells
+        return text
+
+    def _heading(self, text: str) -> None:
+        if self.finding_text_open and self.finding is not None:
+            self.finding.text = f"{self.finding.text}\n{text}".strip()
+            return
+        match = _FINDING_HEADING_RE.match(text)
+        if match:
+            self._start_finding(self._finding(match, _KIND_WORDS[_word(match)]))
+            self.finding_text_open = True
+            return
+        self._start_theme(self._theme(text))
+
+    def _start_finding(self, finding: ParsedFinding | None) -> None:
+        if finding is not self.finding:
+            self.objective = None
+        self.finding = finding
+
+    def _start_theme(self, theme: ParsedTheme | None) -> None:
+        if theme is not self.theme:
+            self.objective = None
+        self.theme = theme
+
+    def _carry(self, texts: dict[str, str], row: int) -> None:
+        if texts.get("finding"):
+            self._start_finding(self._finding_cell(texts["finding"], row))
+        elif "finding" in self.in_full:
+            self._start_finding(None)
+        if texts.get("priority") and self.finding is not None:
+            self.finding.priority = texts["priority"]
+        if texts.get("theme"):
+            self._start_theme(self._theme(texts["theme"]))
+        elif "theme" in self.in_full:
+            self._start_theme(None)
+        if texts.get("objective"):
+            self.objective = self._objective(texts["objective"])
+        elif "objective" in self.in_full:
+            self.objective = None
+
+    def _finding_cell(self, text: str, row: int) -> ParsedFinding | None:
+        match = _FINDING_HEADING_RE.match(text)
+        if match:
+            return self._finding(match, _KIND_WORDS[_word(match)])
+        match = _NUMBERED_RE.match(text)
+        if match:
+            return self._finding(match, self.finding_kind)
+        for finding in self.findings.values():
+            if finding.text == text:
+                return finding
+        number = _next_free(set(self.findings))
+        return self._register_finding(ParsedFinding(number, self.finding_kind, text), row)
+
+    def _finding(self, match: re.Match, kind: str) -> ParsedFinding | None:
+        number = match["number"]
+        rest = match["rest"].strip()
+        if number in self.findings:
+            return self.findings[number]
+        finding = ParsedFinding(number, kind, rest)
+        if rest.casefold().startswith("for "):  # "Recommendation No. 1 - for immediate improvement"
+            finding.text, finding.priority = "", rest
+        return self._register_finding(finding, None)
+
+    def _register_finding(self, finding: ParsedFinding, row: int | None) -> ParsedFinding | None:
+        if len(finding.number) > _FINDING_NUMBER_MAX:
+            if row is not None:
+                self.preview.errors.append(RowProblem(row, "the finding's number is too long."))
+            return None
+        self.findings[finding.number] = finding
+        return finding
+
+    def _theme(self, text: str) -> ParsedTheme:
+        match = _THEME_RE.match(text)
+        key, title = (match["key"], match["title"].strip()) if match else ("", text)
+        known = self.themes.get(normalise_heading(title))
+        if known:
+            return known
+        if not key or any(theme.key == key for theme in self.themes.values()):
+            key = _next_free({theme.key for theme in self.themes.values()})
+        theme = ParsedTheme(key, title[:_THEME_TITLE_MAX])
+        self.themes[normalise_heading(title)] = theme
+        return theme
+
+    def _objective(self, text: str, key: str = "") -> ParsedObjective:
+        if text not in self.objectives:
+            self.objectives[text] = ParsedObjective(text, key, self.finding)
+        return self.objectives[text]
+
+    def _parent(self, ref: str, text: str) -> None:
+        """A row that only heads its sub-refs: a theme at the top level, else an objective."""
+        if "." in ref:
+            self.objective = self._objective(text, key=ref)
+        else:
+            self._start_theme(self._theme(f"{ref}. {text}"))
+        self.parents.append(ref)
+
+    def _leave_parents(self, ref: str) -> None:
+        """Sub-refs attach to their parent row only while they carry its ref as prefix."""
+        while self.parents and not ref.startswith(self.parents[-1] + "."):
+            left = self.parents.pop()
+            if "." in left:
+                self.objective = None
+            else:
+                self.theme = None
+                self.objective = None
+
+    # ---- actions
+
+    def _add_action(
+        self, row: int, ref: str, texts: dict[str, str], target: Value, as_at: Value
+    ) -> None:
+        values = {key: texts[key] for key in ACTION_FIELDS if key in texts}
+        if "target" in values:
+            values["target"] = target_text(target)
+        action = ParsedAction(
+            row=row,
+            ref=ref,
+            values=values,
+            finding=self.finding,
+            theme=self.theme,
+            objective=self.objective,
+        )
+        if "progress" in texts or "next_steps" in texts:
+            values["progress"] = texts.get("progress", "")
+            values["next_steps"] = texts.get("next_steps", "")
+            action.progress_as_at = self._as_at(row, as_at)
+        if "rag" in texts:
+            self._status(action, texts["rag"])
+        if "lead_agency" in texts or "lead" in texts:
+            self._agency(action, texts.get("lead_agency") or texts.get("lead", ""))
+            if "lead" not in texts:
+                values["lead"] = texts["lead_agency"]
+        self._check_lengths(action)
+        self.preview.actions.append(action)
+
+    def _continues(self, texts: dict[str, str]) -> bool:
+        """A ref-less row continuing the action above: a second owner or KPI on its own
+        row, or (in a table with refs) action text split across a page break."""
+        if not self.preview.actions:
+            return False
+        if not texts["text"]:
+            return any(texts.get(key) for key in CONTINUED)
+        return "ref" in self.columns and self._only_ref_and_text(texts)
+
+    def _continue(self, row: int, texts: dict[str, str]) -> None:
+        previous = self.preview.actions[-1]
+        for key in ("text", *CONTINUED):
+            if key in previous.values and texts.get(key):
+                earlier = previous.values[key]
+                previous.values[key] = f"{earlier}\n{texts[key]}" if earlier else texts[key]
+        self._check_lengths(previous)
+        self.preview.notes.append(
+            RowProblem(row, f"no ref: added to the action on row {previous.row} above it.")
+        )
+
+    def _only_ref_and_text(self, texts: dict[str, str]) -> bool:
+        return not any(
+            value for key, value in texts.items() if key not in {"ref", "text", *CARRIED}
+        )
+
+    def _status(self, action: ParsedAction, word: str) -> None:
+        action.status_word = word
+        action.rag = rag_for_status(word, self.legend)
+        if action.rag is None:
+            self.preview.unknown_statuses.setdefault(word, []).append(action.row)
+        meaning = legend_meaning(word)
+        if meaning:
+            self.preview.legend.setdefault(meaning[0].value, meaning[1])
+
+    def _agency(self, action: ParsedAction, name: str) -> None:
+        action.agency_name = _SPACES_RE.sub(" ", name).strip()
+        action.agency = self.agencies.match(name)
+        if action.agency is None and action.agency_name:
+            self.preview.unknown_agencies.setdefault(action.agency_name, []).append(action.row)
+
+    def _as_at(self, row: int, value: Value) -> date | None:
+        if value is None or value == "":
+            return None
+        day = resolve_target(value).due
+        if day is None:
+            self.preview.notes.append(
+                RowProblem(row, f'the progress date "{cell_text(value)}" was not understood.')
+            )
+        return day
+
+    def _check_lengths(self, action: ParsedAction) -> None:
+        if len(action.ref) > _REF_MAX:
+            self.preview.errors.append(
+                RowProblem(action.row, f"the ref is longer than {_REF_MAX} characters.")
+            )
+        for key, limit in _MAX_LENGTHS.items():
+            length = len(action.values.get(key, ""))
+            if length > limit:
+                heading = self.preview.mapped[key].heading if key in self.preview.mapped else key
+                self.preview.errors.append(
+                    RowProblem(
+                        action.row,
+                        f'"{heading}" is {length:,} characters long; the limit is {limit:,}.',
+                    )
+                )
+
+    # ---- cells
+
+    def _cell(self, row: _Line, index: int) -> str:
+        return row.texts[index] if index < len(row.texts) else ""
+
+    def _raw(self, row: _Line, key: str) -> Value:
+        index = self.columns.get(key)
+        return row.cells[index] if index is not None and index < len(row.cells) else None
+
+    def _ref(self, row: _Line) -> str:
+        index = self.columns.get("ref")
+        return _clean_ref(self._cell(row, index)) if index is not None else ""
+
+    def _repeats_header(self, row: _Line) -> bool:
+        """Whether the row repeats at least half of the headings (a table continued)."""
+        named = [(index, words) for index, words in enumerate(self.header_words) if words]
+        same = 0
+        for index, words in named:
+            text = self._cell(row, index)
+            if len(text) <= 2 * len(words) + 10 and normalise_heading(text) == words:
+                same += 1
+        return same * 2 >= len(named)
+
+
+@dataclass(frozen=True)
+class _Line:
+    """A row with each cell's text worked out once."""
+
+    number: int
+    cells: tuple[Value, ...]
+    texts: list[str]
+
+    @classmethod
+    def of(cls, row: SourceRow) -> _Line:
+        return cls(row.number, row.cells, [cell_text(value) for value in row.cells])
+
+
+def target_text(value: Value) -> str:
+    """A target cell as text: a date cell or Excel day number prints as the day it is."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        target = resolve_target(value)
+        if target.due is not None:
+            return uk_date(target.due)
+    return cell_text(value)
+
+
+def _clean_ref(text: str) -> str:
+    return _SPACES_RE.sub(" ", text).strip().rstrip(".")
+
+
+def _word(match: re.Match) -> str:
+    return _SPACES_RE.sub(" ", match["word"].casefold())
+
+
+def _next_free(used: set[str]) -> str:
+    number = 1
+    while str(number) in used:
+        number += 1
+    return str(number)
+
+
+def _number_refs(preview: ImportPreview) -> None:
+    """Prefix repeated plain refs with their block, number ref-less rows, refuse clashes."""
+    actions = preview.actions
+    plain = [action.ref for action in actions if action.ref and "." not in action.ref]
+    if len(plain) != len(set(plain)):
+        for action in actions:
+            if action.ref and "." not in action.ref and action.block:
+                action.ref = f"{action.block}.{action.ref}"
+    used = {action.ref for action in actions if action.ref}
+    for action in actions:
+        if not action.ref:
+            action.ref = _next_ref(action.block, used)
+            used.add(action.ref)
+    first_row: dict[str, int] = {}
+    for action in actions:
+        if action.ref in first_row:
+            preview.errors.append(
+                RowProblem(
+                    action.row, f"ref {action.ref} is also used on row {first_row[action.ref]}."
+                )
+            )
+        first_row.setdefault(action.ref, action.row)
+
+
+def _next_ref(block: str, used: set[str]) -> str:
+    prefix = f"{block}." if block else ""
+    number = 1
+    while f"{prefix}{number}" in used:
+        number += 1
+    return f"{prefix}{number}"

@@ -1,0 +1,352 @@
+"""Bytes of an uploaded plan -> rows of cell values, refusing anything hostile.
+
+The type is read from the content, never the file name: an XLSX is a zip holding
+``[Content_Types].xml`` and ``xl/workbook.xml``; anything else that is text is CSV.
+Every refusal raises :class:`UnreadableFile` with a message a business manager can
+act on; nothing here writes anywhere.
+
+Limits (each has a test):
+
+- the file: ``MAX_FILE_BYTES`` (10 MB, the upload limit too);
+- XLSX as a zip bomb: every member's declared size and their total must stay under
+  ``MAX_UNCOMPRESSED_BYTES``, and no large member may compress more than
+  ``MAX_COMPRESSION_RATIO`` to 1. Python's zipfile never inflates a member past its
+  declared size, so checking the declared sizes before opening bounds the real work;
+- XML: every XML part is pre-scanned with defusedxml and refused if it has a DOCTYPE
+  (entity expansion, external entities). openpyxl parses with defusedxml too when it
+  is installed (it is a dependency); the pre-scan gives the clear message;
+- ``MAX_COLUMNS`` columns, ``MAX_ROWS`` rows, ``MAX_CELL_CHARS`` characters a cell.
+
+Formulas are never evaluated. XLSX is opened with ``data_only=True``: a formula cell
+gives the value Excel last saved for it (what the author saw), never the formula
+text; a formula with no saved value (files written by some tools) reads as empty.
+Text that merely starts with "=" is text and stays text.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import logging
+import zipfile
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import iterparse
+from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
+
+logger = logging.getLogger(__name__)
+
+MAX_FILE_BYTES = 10 * 1024 * 1024
+MAX_UNCOMPRESSED_BYTES = 50 * 1024 * 1024
+MAX_COMPRESSION_RATIO = 100
+RATIO_CHECKED_FROM_BYTES = 1024 * 1024  # small parts compress well and harm no one
+MAX_ZIP_MEMBERS = 1000
+MAX_COLUMNS = 200
+MAX_ROWS = 20_000
+MAX_CELL_CHARS = 100_000
+
+DELIMITERS = (",", ";", "\t")
+DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
+SNIFF_CHARS = 64_000
+
+type Value = str | int | float | bool | date | datetime | time | None
+
+SAVE_AS = "Save it from Excel as an Excel workbook (.xlsx) or as CSV, then upload that file."
+
+
+class UnreadableFile(Exception):
+    """The file cannot be read as a plan; the message says why, in the user's words."""
+
+
+class MissingSheet(UnreadableFile):
+    """The workbook has no sheet of the name asked for."""
+
+
+@dataclass(frozen=True)
+class SourceRow:
+    """One non-empty row of the sheet: its number as the spreadsheet shows it, and its cells."""
+
+    number: int
+    cells: tuple[Value, ...]
+
+
+@dataclass
+class Table:
+    """What a reader found: the rows, and how it read them (for the preview to show)."""
+
+    rows: list[SourceRow]
+    file_kind: str  # "xlsx" or "csv"
+    sheet_name: str = ""
+    sheet_names: list[str] = field(default_factory=list)
+    encoding: str = ""
+    delimiter: str = ""
+
+    @property
+    def description(self) -> str:
+        if self.file_kind == "xlsx":
+            return f'Excel workbook, sheet "{self.sheet_name}"'
+        return (
+            f"CSV file ({self.encoding}, {DELIMITER_NAMES.get(self.delimiter, 'comma')}-separated)"
+        )
+
+
+def column_letter(index: int) -> str:
+    """Spreadsheet letters for a 0-based column index: 0 -> "A", 27 -> "AB"."""
+    return get_column_letter(index + 1)
+
+
+def read_table(data: bytes, *, sheet: str | None = None) -> Table:
+    """Read an uploaded plan. Raises UnreadableFile with a clear message."""
+    if not data:
+        raise UnreadableFile("The file is empty.")
+    if len(data) > MAX_FILE_BYTES:
+        raise UnreadableFile(
+            f"The file is {len(data) / 1024 / 1024:.1f} MB; the limit is "
+            f"{MAX_FILE_BYTES // 1024 // 1024} MB."
+        )
+    if data.startswith(b"PK\x03\x04") or data.startswith(b"PK\x05\x06"):
+        return read_xlsx(data, sheet=sheet)
+    _refuse_other_binaries(data)
+    return read_csv(data)
+
+
+def _refuse_other_binaries(data: bytes) -> None:
+    if data.startswith(b"\xd0\xcf\x11\xe0"):
+        raise UnreadableFile(
+            "This is an old-style Office file (Excel 97-2003 .xls, Word .doc) or a "
+            f"password-protected workbook, which we cannot read. {SAVE_AS}"
+        )
+    if data.startswith(b"%PDF"):
+        raise UnreadableFile(f"This is a PDF, not a spreadsheet. {SAVE_AS}")
+    if not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) and b"\x00" in data[:8192]:
+        raise UnreadableFile(f"This is not a spreadsheet or a text (CSV) file. {SAVE_AS}")
+
+
+# --------------------------------------------------------------------------- XLSX
+
+
+def read_xlsx(data: bytes, *, sheet: str | None = None) -> Table:
+    archive = _open_zip(data)
+    with archive:
+        _check_package(archive)
+        _refuse_doctypes(archive)
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises many types on damaged files
+        logger.info("Unreadable workbook: %r", error)
+        raise UnreadableFile(f"This workbook is damaged or not an Excel file. {SAVE_AS}") from error
+    try:
+        worksheet = _choose_sheet(workbook, sheet)
+        rows = _worksheet_rows(worksheet)
+    except UnreadableFile:
+        raise
+    except Exception as error:
+        logger.info("Unreadable worksheet: %r", error)
+        raise UnreadableFile(f"This workbook is damaged or not an Excel file. {SAVE_AS}") from error
+    finally:
+        workbook.close()
+    return Table(
+        rows=rows,
+        file_kind="xlsx",
+        sheet_name=worksheet.title,
+        sheet_names=list(workbook.sheetnames),
+    )
+
+
+def _open_zip(data: bytes) -> zipfile.ZipFile:
+    try:
+        return zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, OSError, ValueError) as error:
+        raise UnreadableFile(
+            f"This file looks like a zip or Excel file but is damaged. {SAVE_AS}"
+        ) from error
+
+
+def _check_package(archive: zipfile.ZipFile) -> None:
+    """Refuse zip bombs (by declared sizes, before anything is inflated) and non-workbooks."""
+    members = archive.infolist()
+    if len(members) > MAX_ZIP_MEMBERS:
+        raise UnreadableFile(f"This file holds {len(members):,} parts; a workbook has far fewer.")
+    total = 0
+    for member in members:
+        if member.flag_bits & 0x1:
+            raise UnreadableFile(f"This file is password-protected. {SAVE_AS}")
+        total += member.file_size
+        ratio = member.file_size / max(member.compress_size, 1)
+        if member.file_size >= RATIO_CHECKED_FROM_BYTES and ratio > MAX_COMPRESSION_RATIO:
+            raise UnreadableFile(
+                "This file would expand to far more than it holds (a 'zip bomb'), "
+                "so we have not opened it."
+            )
+    if total > MAX_UNCOMPRESSED_BYTES:
+        raise UnreadableFile(
+            f"This workbook would expand to {total / 1024 / 1024:,.0f} MB; the limit is "
+            f"{MAX_UNCOMPRESSED_BYTES // 1024 // 1024} MB. Remove other sheets or images, "
+            "or save the plan as CSV."
+        )
+    names = set(archive.namelist())
+    if "[Content_Types].xml" not in names:
+        raise UnreadableFile(f"This is a zip file, not an Excel workbook. {SAVE_AS}")
+    if "word/document.xml" in names:
+        raise UnreadableFile(
+            "This is a Word document. Copy the plan's table into Excel and save it as "
+            ".xlsx or CSV, then upload that file."
+        )
+    if "xl/workbook.xml" not in names:
+        raise UnreadableFile(f"This is an Office file but not an Excel workbook. {SAVE_AS}")
+
+
+def _refuse_doctypes(archive: zipfile.ZipFile) -> None:
+    """Refuse any XML part with a DOCTYPE: entity expansion and external entities live there.
+
+    A DOCTYPE can only come before the root element, so each part is parsed only up
+    to its first element.
+    """
+    for member in archive.infolist():
+        if not member.filename.endswith((".xml", ".rels", ".vml")):
+            continue
+        try:
+            with archive.open(member) as part:
+                for _event in iterparse(part, events=("start",), forbid_dtd=True):
+                    break
+        except DefusedXmlException as error:
+            raise UnreadableFile(
+                "This workbook contains XML entity declarations (a DOCTYPE), which Excel "
+                "never writes and which can be used to attack a server. It has not been read."
+            ) from error
+        except Exception as error:
+            raise UnreadableFile(
+                f"This workbook is damaged (part {member.filename} is not valid XML). {SAVE_AS}"
+            ) from error
+
+
+def _choose_sheet(workbook, sheet: str | None):
+    if not sheet:
+        if not workbook.worksheets:
+            raise UnreadableFile("This workbook has no worksheets.")
+        return workbook.worksheets[0]
+    for worksheet in workbook.worksheets:
+        if worksheet.title.strip().casefold() == sheet.strip().casefold():
+            return worksheet
+    names = ", ".join(f'"{name}"' for name in workbook.sheetnames)
+    raise MissingSheet(f'This workbook has no sheet called "{sheet}". Its sheets are: {names}.')
+
+
+def _worksheet_rows(worksheet) -> list[SourceRow]:
+    """Rows of a read-only worksheet, never wider than MAX_COLUMNS + 1 nor longer than MAX_ROWS.
+
+    The recorded dimensions are ignored (they can claim a million rows); only the cells
+    present are read, and reading stops as soon as a limit is passed.
+    """
+    worksheet.reset_dimensions()
+    rows: list[SourceRow] = []
+    for number, cells in enumerate(
+        worksheet.iter_rows(max_col=MAX_COLUMNS + 1, max_row=MAX_ROWS + 1, values_only=True),
+        start=1,
+    ):
+        row = _source_row(number, cells)
+        if row is not None:
+            rows.append(row)
+    return rows
+
+
+# ---------------------------------------------------------------------------- CSV
+
+
+def read_csv(data: bytes) -> Table:
+    text, encoding = decode_text(data)
+    delimiter = guess_delimiter(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows: list[SourceRow] = []
+    number = 0
+    try:
+        for number, cells in enumerate(reader, start=1):
+            row = _source_row(number, tuple(cells))
+            if row is not None:
+                rows.append(row)
+    except csv.Error as error:
+        raise UnreadableFile(
+            f"Row {number + 1}: a cell is longer than {MAX_CELL_CHARS:,} characters, or the "
+            "row's quotes are not closed."
+        ) from error
+    return Table(rows=rows, file_kind="csv", encoding=encoding, delimiter=delimiter)
+
+
+def decode_text(data: bytes) -> tuple[str, str]:
+    """Text of a CSV file: UTF-8 (with or without BOM), UTF-16 with BOM, else Windows-1252."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16"), "UTF-16"
+        except UnicodeDecodeError as error:
+            raise UnreadableFile("This UTF-16 text file is damaged.") from error
+    try:
+        return data.decode("utf-8-sig"), "UTF-8"
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace"), "Windows-1252"
+
+
+def guess_delimiter(text: str) -> str:
+    """The delimiter (comma, semicolon or tab) that splits the most rows into the same width.
+
+    csv.Sniffer is thrown by the title rows above a plan's table and by multi-line
+    cells; counting how many rows agree on one width is not.
+    """
+    sample = text[:SNIFF_CHARS]
+    scores = {delimiter: _agreement(sample, delimiter) for delimiter in DELIMITERS}
+    best = max(DELIMITERS, key=lambda delimiter: scores[delimiter])
+    return best if scores[best] > (0, 0) else ","
+
+
+def _agreement(sample: str, delimiter: str) -> tuple[int, int]:
+    """(rows sharing the commonest width of 2+ cells, that width) for one delimiter."""
+    widths: dict[int, int] = {}
+    try:
+        for cells in csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter):
+            width = len(cells)
+            if width > 1 and any(cell.strip() for cell in cells):
+                widths[width] = widths.get(width, 0) + 1
+    except csv.Error:
+        return (0, 0)
+    if not widths:
+        return (0, 0)
+    width = max(widths, key=lambda w: (widths[w], w))
+    return (widths[width], width)
+
+
+# ----------------------------------------------------------------------- shared
+
+
+def _source_row(number: int, cells: tuple[Value, ...]) -> SourceRow | None:
+    """A row with its trailing empty cells dropped (None if empty), after the limits."""
+    if number > MAX_ROWS:
+        raise UnreadableFile(
+            f"The file has more than {MAX_ROWS:,} rows. Split the plan into smaller files."
+        )
+    width = len(cells)
+    while width and (cells[width - 1] is None or cells[width - 1] == ""):
+        width -= 1
+    while width and _is_blank(cells[width - 1]):
+        width -= 1
+    if not width:
+        return None
+    if width > MAX_COLUMNS:
+        raise UnreadableFile(
+            f"Row {number} has cells in more than {MAX_COLUMNS} columns. A plan has far "
+            "fewer: delete the unused columns and save the file again."
+        )
+    for index in range(width):
+        value = cells[index]
+        if isinstance(value, str) and len(value) > MAX_CELL_CHARS:
+            raise UnreadableFile(
+                f"Row {number}, column {column_letter(index)}: the cell holds {len(value):,} "
+                f"characters; the limit is {MAX_CELL_CHARS:,}."
+            )
+    return SourceRow(number, tuple(cells[:width]))
+
+
+def _is_blank(value: Value) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())

@@ -1,0 +1,118 @@
+"""Status words as plans write them -> our RAG.
+
+Plans mark progress with colours ("Green", "G", "A/G"), with words ("On track",
+"Behind schedule", "Completed") or with both ("Green – On track", which our own
+exports print). `rag_for_status` reads all three, plus the plan's own legend, and
+returns None for a word it does not know so that the preview can list it rather
+than guess. An empty cell is "Not rated": no status recorded.
+
+A two-colour status ("A/G", "R/A") takes the worse colour: a board should not be
+told an action is on track when its lead only half says so.
+"""
+
+from __future__ import annotations
+
+import re
+
+from actionplans.models import RAG
+
+STATUS_WORDS: dict[str, RAG] = {
+    # colours and their letters
+    "red": RAG.RED,
+    "r": RAG.RED,
+    "amber": RAG.AMBER,
+    "a": RAG.AMBER,
+    "yellow": RAG.AMBER,
+    "green": RAG.GREEN,
+    "g": RAG.GREEN,
+    "blue": RAG.BLUE,
+    "b": RAG.BLUE,
+    "a g": RAG.AMBER,
+    "amber green": RAG.AMBER,
+    "r a": RAG.RED,
+    "red amber": RAG.RED,
+    "g b": RAG.GREEN,
+    "green blue": RAG.GREEN,
+    # words
+    "on track": RAG.GREEN,
+    "on target": RAG.GREEN,
+    "on schedule": RAG.GREEN,
+    "good progress": RAG.GREEN,
+    "some slippage": RAG.AMBER,
+    "slippage": RAG.AMBER,
+    "minor slippage": RAG.AMBER,
+    "at risk": RAG.AMBER,
+    "partially complete": RAG.AMBER,
+    "partially completed": RAG.AMBER,
+    "behind schedule": RAG.RED,
+    "not on target": RAG.RED,
+    "not on track": RAG.RED,
+    "off track": RAG.RED,
+    "off target": RAG.RED,
+    "delayed": RAG.RED,
+    "overdue": RAG.RED,
+    "significant slippage": RAG.RED,
+    "complete": RAG.BLUE,
+    "completed": RAG.BLUE,
+    "done": RAG.BLUE,
+    "closed": RAG.BLUE,
+    "achieved": RAG.BLUE,
+    "finished": RAG.BLUE,
+    "not started": RAG.NOT_STARTED,
+    "not yet started": RAG.NOT_STARTED,
+    "not yet due": RAG.NOT_STARTED,
+    "not due": RAG.NOT_STARTED,
+    "not rated": RAG.NOT_RATED,
+    "no status": RAG.NOT_RATED,
+    "n a": RAG.NOT_RATED,
+    "na": RAG.NOT_RATED,
+}
+
+COLOURS = {"red": RAG.RED, "amber": RAG.AMBER, "green": RAG.GREEN, "blue": RAG.BLUE}
+
+_NON_WORD_RE = re.compile(r"[^a-z0-9]+")
+# "Green – On track", "Blue: complete", "Completed (March 2015)": the first part decides.
+_FIRST_PART_RE = re.compile(r"\s(?:[-\u2013\u2014:]|\()\s*|[(:]")
+
+
+def normalise_status(text: str) -> str:
+    """Lower-case words only: "Complete(d)." -> "complete d", "A/G" -> "a g"."""
+    return _NON_WORD_RE.sub(" ", text.casefold()).strip()
+
+
+def rag_for_status(text: str, legend: dict[str, str] | None = None) -> RAG | None:
+    """Our RAG for a status cell; NOT_RATED when empty; None when the word is unknown."""
+    if not text.strip():
+        return RAG.NOT_RATED
+    words = _words(legend)
+    status = _lookup(normalise_status(text), words)
+    if status is not None:
+        return status
+    first = _FIRST_PART_RE.split(text.strip(), maxsplit=1)[0]
+    return _lookup(normalise_status(first), words)
+
+
+def _words(legend: dict[str, str] | None) -> dict[str, RAG]:
+    """The table, with the plan's own legend words taking precedence."""
+    own = {
+        normalise_status(words): RAG(status)
+        for status, words in (legend or {}).items()
+        if status in RAG.values and isinstance(words, str)
+    }
+    return STATUS_WORDS | own
+
+
+def _lookup(word: str, words: dict[str, RAG]) -> RAG | None:
+    if word in words:
+        return words[word]
+    if word.endswith(" d"):  # "Complete(d)"
+        return words.get(word[:-2])
+    return None
+
+
+def legend_meaning(text: str) -> tuple[RAG, str] | None:
+    """The plan's own words for a colour, from a "Colour – meaning" cell ("Green – On track")."""
+    parts = _FIRST_PART_RE.split(text.strip(), maxsplit=1)
+    colour = COLOURS.get(normalise_status(parts[0]))
+    meaning = parts[1].strip().rstrip(")").strip() if len(parts) == 2 else ""
+    return (colour, meaning) if colour and meaning else None

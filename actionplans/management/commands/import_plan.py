@@ -1,0 +1,146 @@
+"""manage.py import_plan PATH --title TITLE --kind KIND [--plan-slug SLUG] [--dry-run]
+[--sheet NAME] [--board SLUG]
+
+The same import as the upload page, without the questions: leads we cannot match to
+an agency stay unlinked (kept as written) and status words we do not know become
+"Not rated"; both are listed. Exits with an error, writing nothing, when the file
+cannot be read or when a real run finds row errors.
+"""
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils.text import slugify
+
+from actionplans.importing.plan_rows import build_preview
+from actionplans.importing.preview import ImportPreview
+from actionplans.importing.readers import MAX_FILE_BYTES, UnreadableFile, read_table
+from actionplans.importing.services import (
+    ImportOutcome,
+    ImportRefused,
+    ImportTarget,
+    import_plan_rows,
+    plan_for_target,
+)
+from reviews.models import Board, ReviewKind
+
+
+class Command(BaseCommand):
+    help = "Import a plan's actions from a CSV or XLSX file (idempotent: updates by ref)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("path", help="The .xlsx or .csv file.")
+        parser.add_argument("--title", required=True, help="The plan's title.")
+        parser.add_argument(
+            "--kind", required=True, choices=ReviewKind.values, help="What the plan responds to."
+        )
+        parser.add_argument(
+            "--plan-slug", help="The plan to create or update (default: from the title)."
+        )
+        parser.add_argument(
+            "--dry-run", action="store_true", help="Check and count; write nothing."
+        )
+        parser.add_argument("--sheet", help="The worksheet to read (default: the first).")
+        parser.add_argument(
+            "--board", help="The board's slug (default: the only board, if there is one)."
+        )
+
+    def handle(self, *args, **options):
+        board = _board(options["board"])
+        target = ImportTarget(
+            board=board,
+            title=options["title"],
+            kind=options["kind"],
+            plan_slug=options["plan_slug"] or slugify(options["title"])[:80].strip("-"),
+            source_name=Path(options["path"]).name,
+        )
+        if not target.plan_slug:
+            raise CommandError("Give a --title with letters or numbers, or a --plan-slug.")
+        try:
+            plan = plan_for_target(target)
+            table = read_table(_read(options["path"]), sheet=options["sheet"])
+            preview = build_preview(table, board=board, legend=plan.rag_legend if plan else None)
+        except (UnreadableFile, ImportRefused) as problem:
+            raise CommandError(str(problem)) from problem
+        self._report(preview)
+        if preview.errors:
+            message = f"{len(preview.errors)} row error(s): nothing was written."
+            if options["dry_run"]:
+                self.stdout.write(message)
+                return
+            raise CommandError(message)
+        try:
+            outcome = import_plan_rows(
+                preview=preview, target=target, author=None, dry_run=options["dry_run"]
+            )
+        except ImportRefused as refused:
+            for problem in refused.problems:
+                self.stderr.write(problem)
+            raise CommandError("Nothing was written.") from refused
+        self._counts(outcome)
+
+    def _report(self, preview: ImportPreview) -> None:
+        write = self.stdout.write
+        write(f"{preview.table.description}: headings on row {preview.header_row}.")
+        for column in preview.columns:
+            if column.field:
+                write(f"  {column.letter} {column.heading!r} -> {column.label}")
+            elif column.status == "derived":
+                write(f"  {column.letter} {column.heading!r}: worked out by the app, not imported")
+            elif column.is_reported:
+                write(f"  {column.letter} {column.heading!r}: NOT RECOGNISED, not imported")
+        write(
+            f"Read {preview.rows_read} rows: {len(preview.actions)} actions, "
+            f"{len(preview.findings)} findings, {len(preview.themes)} themes, "
+            f"{len(preview.objectives)} objectives."
+        )
+        for name, rows in preview.unknown_agencies.items():
+            write(
+                f"Unknown agency {name!r} (rows {_rows(rows)}): left unlinked, lead kept as written"
+            )
+        for word, rows in preview.unknown_statuses.items():
+            write(f"Unknown status {word!r} (rows {_rows(rows)}): imported as Not rated")
+        for note in preview.notes:
+            write(f"Note: {note}")
+        for error in preview.errors:
+            self.stderr.write(f"Error: {error}")
+
+    def _counts(self, outcome: ImportOutcome) -> None:
+        verb = "Would import" if outcome.dry_run else "Imported"
+        plan = f"new plan {outcome.plan_slug}" if outcome.plan_created else outcome.plan_slug
+        self.stdout.write(
+            f"{verb} into {plan}: {outcome.created} created, {outcome.updated} updated, "
+            f"{outcome.unchanged} unchanged, {outcome.not_in_file} of the plan not in the file."
+        )
+        for kind, count in sorted(outcome.records.items()):
+            self.stdout.write(f"  {count} {kind} created")
+        if outcome.dry_run:
+            self.stdout.write("Dry run: nothing was written.")
+
+
+def _board(slug: str | None) -> Board:
+    if slug:
+        board = Board.objects.filter(slug=slug).first()
+        if board is None:
+            raise CommandError(f"No board with the slug {slug!r}.")
+        return board
+    boards = list(Board.objects.all()[:2])
+    if len(boards) != 1:
+        raise CommandError("Say which board the plan belongs to with --board SLUG.")
+    return boards[0]
+
+
+def _read(path: str) -> bytes:
+    """The file's bytes, refusing anything over the upload limit without reading it all."""
+    try:
+        with open(path, "rb") as source:
+            data = source.read(MAX_FILE_BYTES + 1)
+    except OSError as error:
+        raise CommandError(f"Cannot read {path}: {error.strerror}.") from error
+    if len(data) > MAX_FILE_BYTES:
+        raise CommandError(f"{path} is larger than {MAX_FILE_BYTES // 1024 // 1024} MB.")
+    return data
+
+
+def _rows(rows: list[int]) -> str:
+    return ", ".join(map(str, rows[:10])) + (" ..." if len(rows) > 10 else "")

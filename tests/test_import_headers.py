@@ -1,0 +1,156 @@
+"""The vocabularies of real plans: column headings and status words.
+
+Pure Python: no database.
+"""
+
+import pytest
+from test_import_samples import CASE_PLAN, csv_bytes
+
+from actionplans.importing.headers import (
+    DERIVED,
+    FIELDS,
+    field_for_heading,
+    is_derived_heading,
+    normalise_heading,
+)
+from actionplans.importing.plan_rows import find_header, map_columns
+from actionplans.importing.readers import UnreadableFile, read_table
+from actionplans.importing.statuses import legend_meaning, rag_for_status
+from actionplans.models import RAG
+
+# Every heading the issue lists, and the seed plans' own.
+HEADINGS = {
+    "ref": ["ref", "Ref", "No.", "Ref.", "Action No"],
+    "text": ["action", "ACTIONS", "Key task", "Key tasks", "Specific actions", "Action required",
+             "What we will do", "Strategic Intent and Actions"],
+    "lead": ["Lead", "Owner", "Lead(s)", "Officer responsible", "Strategic Lead",
+             "Responsible Person or Agency", "Lead as written"],
+    "lead_agency": ["Responsible agency", "Lead agency", "Agency"],
+    "target": ["Timescales", "By when", "Target date", "Target Date", "Timescale/Target",
+               "Deadline", "Completion date", "Due date", "Target date as written"],
+    "rag": ["RAG", "RAG rating", "BRAG", "Status", "RAG Status Q2"],
+    "progress": ["Action to date", "Progress update", "Update", "Progress",
+                 "Update September 2013", "Latest approved progress"],
+    "next_steps": ["Future actions", "Next steps"],
+    "evidence": ["How will we know", "How will we know?", "Evidence of impact", "Evidence",
+                 "Output/Outcome measurement"],
+    "finding": ["Finding", "Recommendation", "Findings", "Strategic priority"],
+    "priority": ["Priority"],
+    "objective": ["Objective", "Objectives", "Outcome"],
+    "theme": ["Theme", "Section"],
+    "resources": ["Resources", "Resource"],
+    "kpis": ["KPIs", "How measured/KPIs", "Key performance indicators"],
+    "subgroup": ["Enabling subgroup", "Enabling Subgroup or team"],
+    "answers": ["SCR Ref", "Reviews cited as written"],
+    "progress_as_at": ["Progress as at", "As at"],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("heading", "field"),
+    [(heading, field) for field, headings in HEADINGS.items() for heading in headings],
+)
+def test_heading_vocabulary(heading, field):
+    assert field_for_heading(heading) == field
+
+
+@pytest.mark.parametrize("heading", ["", "Notes", "2014", "Risk", "Page 2", "SCR Reference no"])
+def test_other_headings_are_not_fields(heading):
+    assert field_for_heading(heading) is None
+
+
+def test_our_own_export_headings_read_back_as_their_fields():
+    for field in FIELDS:
+        assert field_for_heading(field.label) == field.key, field.label
+    for label in DERIVED.values():
+        assert field_for_heading(label) is None and is_derived_heading(label), label
+
+
+def test_normalised_headings():
+    assert normalise_heading("Lead(s)") == "lead s"
+    assert normalise_heading("  How will we know? ") == "how will we know"
+    assert normalise_heading("Health & Wellbeing") == "health and wellbeing"
+
+
+def test_heading_row_is_found_under_title_rows():
+    header = find_header(read_table(csv_bytes(CASE_PLAN)).rows)
+    assert header.number == 4
+
+
+def test_no_heading_row_is_a_clear_error():
+    rows = [["Our plan"], ["Some notes", "More notes"], ["1", "Do something"]]
+    with pytest.raises(UnreadableFile, match="could not find the table's heading row"):
+        find_header(read_table(csv_bytes(rows)).rows)
+
+
+def test_mapping_reports_unknown_derived_and_duplicate_columns():
+    rows = [
+        ["Ref", "Action", "Owner", "Notes", "Flags", "Lead", ""],
+        ["1", "Do it", "Police", "a note", "Overdue", "Health", "stray value"],
+    ]
+    table = read_table(csv_bytes(rows))
+    columns = map_columns(table.rows[0], table.rows[1:])
+    found = [(column.letter, column.field, column.status) for column in columns]
+    assert found == [
+        ("A", "ref", "matched"),
+        ("B", "text", "matched"),
+        ("C", "lead", "matched"),
+        ("D", "", "unknown"),
+        ("E", "", "derived"),
+        ("F", "", "duplicate"),
+        ("G", "", "unknown"),
+    ]
+    assert columns[6].heading == "(no heading)" and columns[6].sample == "stray value"
+
+
+def test_a_column_without_heading_is_reported_when_any_row_uses_it():
+    rows = [["Ref", "Action", ""], *[[str(n), "Do"] for n in range(1, 80)], ["80", "Do", "late"]]
+    table = read_table(csv_bytes(rows))
+    column = map_columns(table.rows[0], table.rows[1:])[2]
+    assert (column.heading, column.status, column.sample) == ("(no heading)", "unknown", "late")
+
+
+def test_priority_column_without_findings_holds_the_priorities():
+    rows = [["Priority", "Action", "Lead"], ["1. Neglect", "Audit", "Police"]]
+    table = read_table(csv_bytes(rows))
+    fields = [column.field for column in map_columns(table.rows[0], table.rows[1:])]
+    assert fields == ["finding", "text", "lead"]
+
+
+# ---------------------------------------------------------------------- statuses
+
+STATUSES = {
+    RAG.GREEN: ["Green", "G", "green", "On track", "On target", "Green – On track"],
+    RAG.AMBER: ["Amber", "A", "A/G", "Amber/Green", "Some slippage"],
+    RAG.RED: ["Red", "R", "Behind schedule", "Not on target", "Red - behind schedule"],
+    RAG.BLUE: ["Blue", "B", "Complete", "Completed", "Complete(d)", "Completed.",
+               "Completed (March 2015)", "Blue – Completed"],
+    RAG.NOT_STARTED: ["Not started", "Not yet due", "not_started"],
+    RAG.NOT_RATED: ["", "  ", "Not rated", "not_rated", "N/A"],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("word", "status"), [(word, status) for status, words in STATUSES.items() for word in words]
+)
+def test_status_words(word, status):
+    assert rag_for_status(word) == status
+
+
+@pytest.mark.parametrize("word", ["Purple", "In progress", "?", "Green-ish", "Grey"])
+def test_unknown_status_words_are_not_guessed(word):
+    assert rag_for_status(word) is None
+
+
+def test_the_plans_own_legend_words_count():
+    legend = {"red": "Stuck", "green": "Moving", "blue": "Done and dusted"}
+    assert rag_for_status("Stuck", legend) == RAG.RED
+    assert rag_for_status("Done and dusted", legend) == RAG.BLUE
+    assert rag_for_status("Stuck") is None
+
+
+def test_legend_meaning_of_colour_and_words():
+    assert legend_meaning("Green – On track") == (RAG.GREEN, "On track")
+    assert legend_meaning("Blue: completed") == (RAG.BLUE, "completed")
+    assert legend_meaning("Green") is None
+    assert legend_meaning("Not rated") is None

@@ -1,0 +1,304 @@
+"""Reading a plan's layout: blocks carried down, headings, sub-refs, continuation rows,
+refs, agencies, statuses and row errors. Nothing is written here."""
+
+import datetime
+import time
+
+import pytest
+from test_import_samples import CASE_PLAN, csv_bytes, make_board, preview_of, xlsx_bytes
+
+from actionplans.models import RAG
+from reviews.models import FindingKind
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def board():
+    return make_board()
+
+
+def summary(preview):
+    return [
+        (
+            action.row,
+            action.ref,
+            action.values["text"],
+            action.finding.number if action.finding else None,
+            action.theme.title if action.theme else None,
+            action.objective.text if action.objective else None,
+        )
+        for action in preview.actions
+    ]
+
+
+@pytest.mark.parametrize("make", [csv_bytes, xlsx_bytes])
+def test_a_plan_kept_in_excel(board, make):
+    preview = preview_of(make(CASE_PLAN), board)
+    assert preview.header_row == 4 and not preview.errors
+    assert [(c.letter, c.field) for c in preview.columns] == [
+        ("A", "finding"),
+        ("B", "ref"),
+        ("C", "text"),
+        ("D", "lead"),
+        ("E", "target"),
+        ("F", "rag"),
+        ("G", "progress"),
+        ("H", "evidence"),
+    ]
+    assert summary(preview) == [
+        (5, "1.1", "Refresh the information-sharing protocol", "1", None, None),
+        (6, "1.2", "Train front-line staff\nin the protocol", "1", None, None),
+        (7, "2.1", "Adopt the graded care profile", "2", None, None),
+        (8, "2.2", "Audit neglect cases", "2", None, None),
+    ]
+    assert [(f.number, f.text) for f in preview.findings] == [
+        ("1", "Professionals did not share information."),
+        ("2", "Neglect was not recognised."),
+    ]
+    assert [preview.rag_for(action) for action in preview.actions] == [
+        RAG.GREEN, RAG.AMBER, RAG.RED, RAG.NOT_RATED,
+    ]  # fmt: skip
+    assert preview.unknown_statuses == {"Purple": [8]}
+    assert [action.agency and action.agency.short_name for action in preview.actions] == [
+        "Cleveland Police", "Health", None, None,
+    ]  # fmt: skip
+    assert preview.unknown_agencies == {"Children's Services": [7], "Chief Nurse": [8]}
+
+
+def test_the_managers_answer_for_an_unknown_status_is_used(board):
+    preview = preview_of(csv_bytes(CASE_PLAN), board).with_choices(statuses={"Purple": "blue"})
+    assert preview.rag_for(preview.actions[3]) == RAG.BLUE
+
+
+def test_objective_is_carried_down_and_resets_with_a_new_finding(board):
+    rows = [
+        ["Finding", "Objectives", "ACTIONS", "Owner"],
+        ["1. First", "Children are seen", "Visit", "Police"],
+        [None, None, "Record the visit", "Police"],
+        ["2. Second", None, "Train", "Health"],
+    ]
+    preview = preview_of(csv_bytes(rows), board)
+    assert [row[3:] for row in summary(preview)] == [
+        ("1", None, "Children are seen"),
+        ("1", None, "Children are seen"),
+        ("2", None, None),
+    ]
+    assert [a.ref for a in preview.actions] == ["1.1", "1.2", "2.1"]
+
+
+def test_ofsted_layout_recommendation_headings_and_numbering_per_recommendation(board):
+    """Each recommendation heads its own table; actions are numbered within it."""
+    rows = [
+        ["Action plan in response to the inspection"],
+        ["Recommendation No. 1 - for immediate improvement"],
+        ["Strengthen management oversight."],
+        ["What we will do", "By when", "Lead", "Update September 2013"],
+        ["1. Appoint an interim manager.", "February 2013.", "SMcL", "Completed."],
+        ["2. Introduce a robust risk assessment.", "February 2013.", "SMcL", "Completed."],
+        ["Recommendation No. 2 - for improvement within 3 months"],
+        ["Ensure timely assessments."],
+        ["What we will do", "By when", "Lead", "Update September 2013"],
+        ["1. Review reporting.", "Completed.", "SW", "Completed"],
+    ]
+    preview = preview_of(csv_bytes(rows), board)
+    assert not preview.errors
+    assert [(a.row, a.ref, a.finding.number) for a in preview.actions] == [
+        (5, "1.1", "1"),
+        (6, "1.2", "1"),
+        (10, "2.1", "2"),
+    ]
+    first, second = preview.findings
+    assert (first.kind, first.priority, first.text) == (
+        FindingKind.RECOMMENDATION,
+        "for immediate improvement",
+        "Strengthen management oversight.",
+    )
+    assert second.priority == "for improvement within 3 months"
+    assert preview.progress_label == "Update September 2013"
+    assert preview.label_date == datetime.date(2013, 9, 30)  # updates are dated by the heading
+
+
+def test_agency_sections_are_themes(board):
+    rows = [
+        ["Key tasks", "How will we know?", "Lead(s)", "Action to date", "Future actions", "RAG"],
+        ["Actions across the whole partnership"],
+        ["Review the hub", "Capacity", "CHUB group", "Considered", "June 2018", ""],
+        ["Actions for Cleveland Police"],
+        ["Train officers", "Audit", "D. Supt. PVP", "Started", "By 31/08/18", "On track"],
+    ]
+    preview = preview_of(csv_bytes(rows), board)
+    assert [(a.ref, a.theme.key, a.theme.title) for a in preview.actions] == [
+        ("1.1", "1", "Actions across the whole partnership"),
+        ("2.1", "2", "Actions for Cleveland Police"),
+    ]
+    assert preview.actions[1].values["next_steps"] == "By 31/08/18"
+
+
+def test_theme_heading_right_above_the_headings(board):
+    rows = [
+        ["Composite action plan"],
+        [],
+        ["Professional Curiosity"],
+        ["Ref", "SCR Ref", "Action", "Lead agency", "Target date"],
+        ["1.1", "D, L", "Develop guidance", "Health", "01/06/17"],
+        ["Fora for discussion"],
+        ["2.1", "L", "Engage clinicians", "Health", "Ongoing"],
+    ]
+    preview = preview_of(csv_bytes(rows), board)
+    assert [(a.ref, a.theme.title) for a in preview.actions] == [
+        ("1.1", "Professional Curiosity"),
+        ("2.1", "Fora for discussion"),
+    ]
+    assert preview.actions[0].values["answers"] == "D, L"
+    assert preview.actions[0].values["lead"] == "Health"  # lead agency cell kept as written
+
+
+def test_sub_refs_attach_to_their_parent_rows(board):
+    rows = [
+        ["Ref", "Action", "Lead", "Target date"],
+        ["1", "Governance"],
+        ["1.1", "Agree the constitution", "Police", "June 2014"],
+        ["1.2", "Review the subgroups"],
+        ["1.2.1", "Write terms of reference", "Health", "Sept 2014"],
+        ["2.1", "Stand-alone action", "Health", "Dec 2014"],
+    ]
+    preview = preview_of(csv_bytes(rows), board)
+    assert [
+        (a.ref, a.theme and a.theme.title, a.objective and a.objective.text)
+        for a in preview.actions
+    ] == [
+        ("1.1", "Governance", None),
+        ("1.2.1", "Governance", "Review the subgroups"),
+        ("2.1", None, None),
+    ]
+
+
+def test_rows_without_text_continue_the_action_above(board):
+    rows = [
+        ["Strategic Intent and Actions", "Responsible Person or Agency", "Target Date", "KPIs"],
+        ["Agencies are engaged", "DA/AM", "June 2014 onwards", "Attendance records"],
+        [None, "BC/CG/MA", None, "Advisory groups attend"],
+    ]
+    preview = preview_of(csv_bytes(rows), board)
+    (action,) = preview.actions
+    assert action.values["lead"] == "DA/AM\nBC/CG/MA"
+    assert action.values["kpis"] == "Attendance records\nAdvisory groups attend"
+    assert [str(note) for note in preview.notes] == [
+        "Row 3: no ref: added to the action on row 2 above it."
+    ]
+
+
+def test_text_split_by_a_page_break_joins_its_action(board):
+    rows = [
+        ["Ref", "SCR Ref", "Action", "Lead agency"],
+        ["4.6", "J, O", "Establish a core standard for supervision in respect of", "Health"],
+        [None, None, "children, and check it is used.", None],
+        ["4.7", "P", "Develop a protocol", "Health"],
+    ]
+    preview = preview_of(csv_bytes(rows), board)
+    joined = (
+        "Establish a core standard for supervision in respect of\nchildren, and check it is used."
+    )
+    assert [(a.ref, a.values["text"]) for a in preview.actions] == [
+        ("4.6", joined),
+        ("4.7", "Develop a protocol"),
+    ]
+
+
+def test_repeated_headings_are_skipped_and_refs_lose_their_full_stop(board):
+    rows = [
+        ["No.", "Action", "Owner"],
+        ["1.", "First", "Police"],
+        ["No.", "Action", "Owner"],
+        ["2.", "Second", "Police"],
+    ]
+    preview = preview_of(csv_bytes(rows), board)
+    assert [a.ref for a in preview.actions] == ["1", "2"]
+
+
+def test_columns_written_on_every_row_mean_none_when_empty(board):
+    """Our exports repeat the theme on every row: an empty cell there is "no theme"."""
+    rows = [
+        ["Ref", "Theme", "Action"],
+        ["1", "Voice of the child", "Listen"],
+        ["2", "Voice of the child", "Record"],
+        ["3", "", "Unthemed"],
+    ]
+    preview = preview_of(csv_bytes(rows), board)
+    assert [a.theme and a.theme.title for a in preview.actions] == [
+        "Voice of the child", "Voice of the child", None,
+    ]  # fmt: skip
+
+
+def test_row_errors_name_their_rows(board):
+    rows = [
+        ["Ref", "Action", "Lead", "Target date"],
+        ["1", "Fine", "Police", "Dec 2014"],
+        ["2", "", "Police", "Dec 2014"],
+        ["1", "Same ref again", "Police", ""],
+        ["R" * 31, "Ref too long", "", ""],
+        ["4", "Lead too long", "x" * 501, ""],
+    ]
+    preview = preview_of(csv_bytes(rows), board)
+    assert [str(error) for error in preview.errors] == [
+        "Row 3: ref 2 has no action text.",
+        "Row 5: the ref is longer than 30 characters.",
+        'Row 6: "Lead" is 501 characters long; the limit is 500.',
+        "Row 4: ref 1 is also used on row 2.",
+    ]
+
+
+def test_headers_only_is_an_error(board):
+    preview = preview_of(csv_bytes([["Ref", "Action", "Lead"]]), board)
+    assert [str(error) for error in preview.errors] == [
+        "Row 1: There are no actions under the heading row."
+    ]
+
+
+def test_spreadsheet_dates_and_day_numbers_become_uk_dates(board):
+    rows = [
+        ["Ref", "Action", "Target date"],
+        ["1", "A date cell", datetime.datetime(2014, 6, 30)],
+        ["2", "A day number", 41820],
+        ["3", "A year typed as a number", 2014],
+    ]
+    preview = preview_of(xlsx_bytes(rows), board)
+    assert [a.values["target"] for a in preview.actions] == ["30/06/2014", "30/06/2014", "2014"]
+
+
+def test_agencies_are_matched_by_name_short_name_or_inside_the_lead(board):
+    rows = [
+        ["Ref", "Action", "Lead"],
+        ["1", "a", "cleveland police"],
+        ["2", "b", "Health service"],
+        ["3", "c", "D. Supt., Cleveland Police, with Health"],
+        ["4", "d", "Healthwatch"],
+    ]
+    preview = preview_of(csv_bytes(rows), board)
+    assert [a.agency and a.agency.short_name for a in preview.actions] == [
+        "Cleveland Police", "Health", "Cleveland Police", None,
+    ]  # fmt: skip
+    assert preview.unknown_agencies == {"Healthwatch": [5]}
+
+
+def test_html_in_cells_is_kept_as_text(board):
+    rows = [["Ref", "Action"], ["1", '<script>alert("x")</script> & <b>bold</b>']]
+    (action,) = preview_of(csv_bytes(rows), board).actions
+    assert action.values["text"] == '<script>alert("x")</script> & <b>bold</b>'
+
+
+def test_hostile_long_cells_are_read_quickly(board):
+    """Patterns that could backtrack are written so that 100,000-character cells cannot."""
+    spaces = " " * 99_000
+    rows = [
+        ["Finding", "Ref", "Action", "Theme", "RAG", "Lead"],
+        ["Finding" + spaces + "!", "." * 99_000 + "x", "Act", "1" + spaces + "x",
+         "Green" + spaces + "-x", "Health" + spaces + "Police"],
+        ["Recommendation no" + spaces, "1" + spaces + "x", "Act", "Theme", " (" * 49_000,
+         "a " * 49_000],
+    ]  # fmt: skip
+    started = time.perf_counter()
+    preview = preview_of(csv_bytes(rows), board)
+    assert time.perf_counter() - started < 2
+    assert len(preview.actions) == 2

@@ -1,0 +1,200 @@
+"""Writing an import: all or nothing, idempotent, dry runs write nothing, history names who."""
+
+import dataclasses
+
+import pytest
+from test_import_samples import CASE_PLAN, csv_bytes, make_board, preview_of, row_counts
+
+from actionplans.importing.services import (
+    NEW_AGENCY,
+    ImportRefused,
+    ImportTarget,
+    import_plan_rows,
+)
+from actionplans.models import RAG, Action, Agency, Plan, ProgressUpdate, UpdateStatus
+from actionplans.selectors import action_history
+from reviews.models import Finding, Review, ReviewKind
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def board():
+    return make_board()
+
+
+def target(board, slug="child-q-plan", title="SCR Child Q action plan"):
+    return ImportTarget(board, title, ReviewKind.SCR, slug, "child-q.xlsx")
+
+
+def run(board, rows=CASE_PLAN, *, author=None, dry_run=False, slug="child-q-plan", **choices):
+    preview = preview_of(csv_bytes(rows), board).with_choices(**choices)
+    return import_plan_rows(
+        preview=preview, target=target(board, slug), author=author, dry_run=dry_run
+    )
+
+
+def test_import_creates_the_plan_as_the_file_describes_it(board, personas):
+    outcome = run(board, author=personas.manager)
+    assert (outcome.created, outcome.updated, outcome.unchanged) == (4, 0, 0)
+    assert outcome.plan_created
+    plan = Plan.objects.get(slug="child-q-plan")
+    assert plan.board == board and plan.title == "SCR Child Q action plan"
+    assert plan.columns["text"] == "Key task" and plan.columns["target"] == "By when"
+    review = Review.objects.get(board=board, reference="SCR Child Q action plan")
+    assert review.kind == ReviewKind.SCR
+    assert list(review.findings.values_list("number", "text")) == [
+        ("1", "Professionals did not share information."),
+        ("2", "Neglect was not recognised."),
+    ]
+    first = Action.objects.get(plan=plan, ref="1.1")
+    assert (first.lead_person, first.lead_agency.short_name, first.rag) == (
+        "Cleveland Police",
+        "Cleveland Police",
+        RAG.GREEN,
+    )
+    assert (first.target_text, str(first.due_date)) == ("Sept 2015", "2015-09-30")
+    assert first.evidence == "Audit shows sharing"
+    assert [(s.review, s.finding.number) for s in first.sources.all()] == [(review, "1")]
+    update = first.updates.get()
+    assert (update.label, update.progress, update.status, update.author) == (
+        "Progress update",
+        "Draft circulated",
+        UpdateStatus.APPROVED,
+        personas.manager,
+    )
+    assert (first.progress, first.progress_as_at) == ("Draft circulated", update.as_at)
+    assert (
+        Action.objects.get(plan=plan, ref="1.2").text == "Train front-line staff\nin the protocol"
+    )
+
+
+def test_objectives_belong_to_the_finding_they_are_written_under(board):
+    rows = [
+        ["Finding", "Objectives", "ACTIONS", "Owner"],
+        ["1. First", "Children are seen", "Visit", "Police"],
+        ["2. Second", "Neglect is recognised", "Train", "Health"],
+    ]
+    run(board, rows)
+    plan = Plan.objects.get(slug="child-q-plan")
+    assert [(o.key, o.text, o.finding.number) for o in plan.objectives.order_by("position")] == [
+        ("1", "Children are seen", "1"),
+        ("2", "Neglect is recognised", "2"),
+    ]
+
+
+def test_history_shows_the_import_and_its_author(board, personas):
+    run(board, author=personas.manager)
+    action = Action.objects.get(plan__slug="child-q-plan", ref="2.1")
+    (entry,) = action_history(action)
+    assert (entry.who, entry.kind, entry.reason) == (
+        str(personas.manager),
+        "Created",
+        "Imported from child-q.xlsx",
+    )
+    assert Plan.history.get(slug="child-q-plan").history_user == personas.manager
+
+
+def test_dry_run_writes_nothing_and_counts_what_would_happen(board):
+    before = row_counts()
+    outcome = run(board, dry_run=True)
+    assert (outcome.dry_run, outcome.created, outcome.plan_created) == (True, 4, True)
+    assert outcome.records["findings"] == 2 and outcome.records["progress updates"] == 2
+    assert row_counts() == before
+
+
+def test_importing_the_same_file_again_changes_nothing(board):
+    run(board)
+    before = row_counts()
+    outcome = run(board)
+    assert (outcome.created, outcome.updated, outcome.unchanged) == (0, 0, 4)
+    assert not outcome.records
+    assert row_counts() == before
+
+
+def test_a_changed_file_updates_by_ref_and_keeps_the_first_target(board, personas):
+    run(board)
+    rows = [list(row) for row in CASE_PLAN]
+    rows[4][4] = "Dec 2015"  # 1.1 slips
+    rows[4][5] = "Amber"
+    del rows[7]  # 2.2 is no longer in the file
+    outcome = run(board, rows, author=personas.manager)
+    assert (outcome.created, outcome.updated, outcome.unchanged, outcome.not_in_file) == (
+        0,
+        1,
+        2,
+        1,
+    )
+    action = Action.objects.get(plan__slug="child-q-plan", ref="1.1")
+    assert (action.target_text, action.original_target_text, action.rag) == (
+        "Dec 2015",
+        "Sept 2015",
+        RAG.AMBER,
+    )
+    assert action.is_slipped and action.version == 2
+    assert action.history.latest().history_user == personas.manager
+    assert Action.objects.filter(plan__slug="child-q-plan").count() == 4  # 2.2 left as it was
+    assert ProgressUpdate.objects.filter(action=action).count() == 1
+
+
+def test_unknown_agencies_are_created_or_mapped_as_the_manager_chooses(board):
+    health = Agency.objects.get(board=board, short_name="Health")
+    run(board, agencies={"Children's Services": NEW_AGENCY, "Chief Nurse": str(health.pk)})
+    actions = {a.ref: a for a in Action.objects.filter(plan__slug="child-q-plan")}
+    created = Agency.objects.get(board=board, short_name="Children's Services")
+    assert actions["2.1"].lead_agency == created
+    assert actions["2.2"].lead_agency == health
+    assert actions["2.2"].lead_person == "Chief Nurse"
+
+
+def test_unknown_agencies_are_left_unlinked_by_default(board):
+    run(board)
+    action = Action.objects.get(plan__slug="child-q-plan", ref="2.1")
+    assert (action.lead_agency, action.lead_person) == (None, "Children's Services")
+
+
+def test_status_word_choice_and_legend_words(board):
+    rows = [
+        ["Ref", "Action", "RAG"],
+        ["1", "a", "Green – Moving along"],
+        ["2", "b", "Purple"],
+    ]
+    run(board, rows, statuses={"Purple": "blue"})
+    plan = Plan.objects.get(slug="child-q-plan")
+    assert plan.rag_legend == {"green": "Moving along"}
+    assert dict(plan.actions.values_list("ref", "rag")) == {"1": RAG.GREEN, "2": RAG.BLUE}
+
+
+def test_row_errors_refuse_the_import_and_write_nothing(board):
+    before = row_counts()
+    rows = [*CASE_PLAN, [None, "3.1", "", "Police", "", "", "", ""]]
+    with pytest.raises(ImportRefused) as refused:
+        run(board, rows)
+    assert refused.value.problems == ["Row 9: ref 3.1 has no action text."]
+    assert row_counts() == before
+
+
+def test_a_failure_while_writing_leaves_nothing_behind(board):
+    """All or nothing: the plan, review and findings written first are rolled back too."""
+    preview = preview_of(csv_bytes(CASE_PLAN), board)
+    clash = dataclasses.replace(preview.actions[1], ref="1.1")  # slipped past the row checks
+    preview.actions[1] = clash
+    before = row_counts()
+    with pytest.raises(ImportRefused, match="Nothing was written"):
+        import_plan_rows(preview=preview, target=target(board), author=None, dry_run=False)
+    assert row_counts() == before
+
+
+def test_a_plan_of_another_board_is_refused(board, seed):
+    with pytest.raises(ImportRefused, match="belongs to another board"):
+        run(board, slug="norfolk-cap-2017")
+
+
+def test_finding_text_is_kept_when_reimported_with_new_words(board):
+    run(board)
+    rows = [list(row) for row in CASE_PLAN]
+    rows[4][0] = "Finding 1. Professionals did not share information early enough."
+    run(board, rows)
+    finding = Finding.objects.get(review__reference="SCR Child Q action plan", number="1")
+    assert finding.text == "Professionals did not share information early enough."
+    assert finding.history.count() == 2
