@@ -29,7 +29,9 @@ run: install
 	$(MANAGE) load_seed_plans
 	$(MANAGE) load_demo_users
 	@echo "Serving on http://$(HOST):$(PORT)/ (log in with a demo user above, password: demo)"
-	$(MANAGE) runserver $(HOST):$(PORT)
+	@echo "A background worker (manage.py db_worker) renders big PDFs beside the server."
+	$(MANAGE) db_worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+		$(MANAGE) runserver $(HOST):$(PORT)
 
 test: export TESTING := 1
 test: install browser

@@ -34,6 +34,19 @@ def django_db_setup(django_db_setup, django_db_blocker):
         _ensure_seeded()
 
 
+@pytest.fixture(scope="session")
+def report_cache(tmp_path_factory):
+    return tmp_path_factory.mktemp("report-parts")
+
+
+@pytest.fixture(autouse=True)
+def files_in_temporary_folders(settings, tmp_path, report_cache):
+    """Uploads and stored reports go to a temporary folder, never into the repo;
+    rendered PDF parts are cached for the whole session (they are keyed by content)."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.REPORT_CACHE_DIR = report_cache
+
+
 @pytest.fixture
 def seed(db):
     _ensure_seeded()

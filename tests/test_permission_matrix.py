@@ -7,10 +7,12 @@ may report on it and the police lead may not).
 """
 
 import pytest
+from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from actionplans import services
 from actionplans.models import RAG, Action, Agency, Objective, Plan, Theme
+from reporting.models import RenderedReport
 from reviews.models import Finding, Review
 
 pytestmark = pytest.mark.django_db
@@ -110,6 +112,17 @@ MATRIX = {
     # A token that is not in the manager's session is "not found", for everyone.
     "imports:preview": manager_form(post=404) | {"GET": only({"manager": 404})},
     "imports:confirm": manager_form(post=404) | {"GET": only({"manager": 404})},
+    "reporting:plan_reports": READ_NORFOLK,
+    "reporting:plan_pack": READ_NORFOLK,
+    "reporting:exceptions": READ_NORFOLK,
+    "reporting:exceptions_pdf": READ_NORFOLK,
+    "reporting:changes": READ_NORFOLK,
+    # "Changes since" needs its date: without one the answer is a 400 with the form.
+    "reporting:changes_pdf": {"GET": everyone(400, stockton=404), "POST": everyone(NOT_ALLOWED)},
+    "reporting:pack": {"GET": everyone(400), "POST": everyone(NOT_ALLOWED)},
+    "reporting:action_list_pdf": READ_LIST,
+    "reporting:report_status": READ_NORFOLK,
+    "reporting:report_download": READ_NORFOLK,
 }
 
 UNKNOWN_TOKEN = "6f1c0a52-9d4e-4a51-8d07-2f6a3f0e6b11"
@@ -147,7 +160,13 @@ def objects(seed, personas):
     update = services.update_submit(
         action=action, author=personas.health_lead, rag=RAG.AMBER, progress="Audit under way."
     )
+    report = RenderedReport.objects.create(
+        kind="pack", key="k", title="Pack", filename="pack.pdf", status="done"
+    )
+    report.plans.set([plan])
+    report.file.save("pack.pdf", ContentFile(b"%PDF-1.7"))
     return {
+        "report": report,
         "plan": plan,
         "action": action,
         "update": update,
@@ -187,6 +206,14 @@ def url_for(name: str, o: dict) -> str:
         "imports:upload": {"board_slug": o["plan"].board.slug},
         "imports:preview": {"board_slug": o["plan"].board.slug, "token": UNKNOWN_TOKEN},
         "imports:confirm": {"board_slug": o["plan"].board.slug, "token": UNKNOWN_TOKEN},
+        "reporting:plan_reports": {"slug": o["plan"].slug},
+        "reporting:plan_pack": {"slug": o["plan"].slug},
+        "reporting:exceptions": {"slug": o["plan"].slug},
+        "reporting:exceptions_pdf": {"slug": o["plan"].slug},
+        "reporting:changes": {"slug": o["plan"].slug},
+        "reporting:changes_pdf": {"slug": o["plan"].slug},
+        "reporting:report_status": {"pk": o["report"].pk},
+        "reporting:report_download": {"pk": o["report"].pk},
     }.get(name, {})
     return reverse(name, kwargs=kwargs)
 
