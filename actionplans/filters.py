@@ -5,6 +5,8 @@ from django import forms
 from django.db.models import Q
 from django.utils import timezone
 
+from reviews.models import Review
+
 from .models import RAG, Action, Agency, Objective, Plan, Theme, rag_label
 from .models.rag import DISPLAY_ORDER
 from .widgets import GovukCheckboxes, GovukSelect
@@ -19,14 +21,30 @@ SORTS = {
 }
 
 
+DATE_WIDGET = forms.DateInput(
+    attrs={"class": "govuk-input govuk-input--width-10", "type": "date"}, format="%Y-%m-%d"
+)
+
+
 class ActionFilter(django_filters.FilterSet):
     """Filters restricted to what the user may see (pass `user` to the constructor)."""
 
-    q = django_filters.CharFilter(label="Search", method="filter_text")
+    q = django_filters.CharFilter(
+        label="Search",
+        method="filter_text",
+        widget=forms.TextInput(attrs={"class": "govuk-input", "type": "search"}),
+        help_text="Words in the action, its progress, lead or target; or a reference.",
+    )
     plan = django_filters.ModelChoiceFilter(
         queryset=Plan.objects.none(), to_field_name="slug", label="Plan", widget=GovukSelect
     )
-    review = django_filters.NumberFilter(field_name="reviews", label="Review", distinct=True)
+    review = django_filters.ModelChoiceFilter(
+        field_name="reviews",
+        queryset=Review.objects.none(),
+        label="Review it answers",
+        distinct=True,
+        widget=GovukSelect,
+    )
     theme = django_filters.ModelChoiceFilter(
         queryset=Theme.objects.none(), label="Theme", widget=GovukSelect
     )
@@ -45,10 +63,10 @@ class ActionFilter(django_filters.FilterSet):
         method="filter_overdue", label="Overdue only", widget=forms.CheckboxInput
     )
     due_after = django_filters.DateFilter(
-        field_name="due_date", lookup_expr="gte", label="Due on or after"
+        field_name="due_date", lookup_expr="gte", label="Due on or after", widget=DATE_WIDGET
     )
     due_before = django_filters.DateFilter(
-        field_name="due_date", lookup_expr="lte", label="Due on or before"
+        field_name="due_date", lookup_expr="lte", label="Due on or before", widget=DATE_WIDGET
     )
     sort = django_filters.ChoiceFilter(
         choices=[
@@ -78,6 +96,7 @@ class ActionFilter(django_filters.FilterSet):
         chosen = (data or {}).get("plan") or ""
         self.filters["theme"].queryset = Theme.objects.filter(plan__in=plans, plan__slug=chosen)
         self.filters["agency"].queryset = policy.visible_agencies(user)
+        self.filters["review"].queryset = policy.visible_reviews(user).order_by("reference")
 
     def filter_text(self, queryset, name, value):
         value = value.strip()[:200]
