@@ -141,8 +141,10 @@ class ProgressUpdateForm(GovukFormMixin, forms.ModelForm):
             "evidence",
             "proposed_target_text",
             "target_change_reason",
+            "internal",
         ]
         labels = {
+            "internal": "For the board only: leave this update out of the public version",
             "rag": "RAG status you propose",
             "progress": "What has been done",
             "next_steps": "What happens next",

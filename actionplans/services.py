@@ -178,6 +178,7 @@ def update_submit(
     evidence: str = "",
     proposed_target_text: str = "",
     target_change_reason: str = "",
+    internal: bool = False,
     as_at: datetime.date | None = None,
     submission_key: uuid.UUID | None = None,
 ) -> ProgressUpdate:
@@ -197,6 +198,7 @@ def update_submit(
         evidence=evidence,
         proposed_target_text=proposed_target_text.strip(),
         target_change_reason=target_change_reason.strip(),
+        internal=internal,
         as_at=as_at or timezone.localdate(),
         status=UpdateStatus.PENDING,
         submission_key=submission_key,

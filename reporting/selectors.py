@@ -252,15 +252,18 @@ def _as_at(model: type[Model], end: datetime.datetime, **filters) -> list[Model]
     return [model.from_db(DEFAULT_DB_ALIAS, names, row) for row in rows]
 
 
-def _current_state(plans: list[Plan], actions: QuerySet | None) -> _State:
+def _current_state(plans: list[Plan], actions: QuerySet | None, public: bool) -> _State:
     queryset = action_queryset().filter(plan__in=plans).order_by("position", "id")
     if actions is not None:
         queryset = queryset.filter(pk__in=actions.values("pk"))
     action_list = list(queryset)
+    approved = ProgressUpdate.objects.filter(
+        action_id__in=queryset.values("pk"), status=UpdateStatus.APPROVED
+    )
+    if public:
+        approved = approved.filter(internal=False)
     updates = _latest(
-        ProgressUpdate.objects.filter(
-            action_id__in=queryset.values("pk"), status=UpdateStatus.APPROVED
-        ),
+        approved,
         partition_by="action_id",
         order_by=["-as_at", "-submitted_at", "-id"],
     )
@@ -281,7 +284,9 @@ def _current_state(plans: list[Plan], actions: QuerySet | None) -> _State:
     )
 
 
-def _historical_state(plans: list[Plan], day: datetime.date, actions: QuerySet | None) -> _State:
+def _historical_state(
+    plans: list[Plan], day: datetime.date, actions: QuerySet | None, public: bool
+) -> _State:
     """The plans at the end of `day`, rebuilt from the history tables."""
     end = end_of_day(day)
     plan_ids = [plan.pk for plan in plans]
@@ -310,6 +315,7 @@ def _historical_state(plans: list[Plan], day: datetime.date, actions: QuerySet |
         if update.action_id in ids
         and update.status == UpdateStatus.APPROVED
         and update.as_at <= day
+        and not (public and update.internal)
     ]
     updates = {}
     for update in sorted(approved, key=lambda u: (u.as_at, u.submitted_at, u.pk)):
@@ -404,8 +410,8 @@ def _row(action: Action, state: _State, on: datetime.date, public: bool) -> Pack
         slipped_from=action.original_target_text if action.is_slipped else "",
         rag=action.rag,
         rag_label=action.rag_label,
-        progress=action.progress,
-        progress_as_at=action.progress_as_at,
+        progress=(update.progress if update else "") if public else action.progress,
+        progress_as_at=(update.as_at if update else None) if public else action.progress_as_at,
         progress_label=update.label if update else "",
         next_steps=update.next_steps if update else "",
         evidence=action.evidence,
@@ -567,13 +573,20 @@ def _with_boards(plans) -> list[Plan]:
 
 
 def pack_state(
-    plans: list[Plan], as_at: datetime.date | None, actions: QuerySet | None = None
+    plans: list[Plan],
+    as_at: datetime.date | None,
+    actions: QuerySet | None = None,
+    public: bool = False,
 ) -> _State:
-    """The model instances a pack prints: today's, or copies rebuilt as at a day."""
+    """The model instances a pack prints: today's, or copies rebuilt as at a day.
+
+    In a public pack, updates marked internal (for the board only) are left out: the
+    progress printed is the latest approved update that may be published.
+    """
     if as_at is None:
-        state = _current_state(plans, actions)
+        state = _current_state(plans, actions, public)
     else:
-        state = _historical_state(plans, as_at, actions)
+        state = _historical_state(plans, as_at, actions, public)
     order = {plan.pk: index for index, plan in enumerate(plans)}
     state.actions.sort(key=lambda a: (order[a.plan_id], a.position, a.pk))
     _attach(state)
@@ -599,7 +612,7 @@ def board_pack(
     if not plans:
         raise ValueError("A board pack needs at least one plan.")
     today = timezone.localdate()
-    state = pack_state(plans, as_at, actions)
+    state = pack_state(plans, as_at, actions, public)
     on = as_at or today
     rows = [_row(action, state, on, public) for action in state.actions]
     return assemble_pack(

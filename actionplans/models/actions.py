@@ -279,6 +279,11 @@ class ProgressUpdate(models.Model):
     next_steps = models.TextField("future actions", blank=True)
     evidence = models.TextField(blank=True)
     rag = models.CharField("RAG status", max_length=20, choices=RAG.choices)
+    internal = models.BooleanField(
+        "for the board only",
+        default=False,
+        help_text="Not printed in the public version published on the board's website.",
+    )
     status = models.CharField(
         max_length=20, choices=UpdateStatus.choices, default=UpdateStatus.PENDING
     )
