@@ -79,3 +79,18 @@ def test_hostile_text_is_shown_as_text(client, seed, personas):
         html = client.get(url).content.decode()
         assert "<script>alert" not in html
         assert "&lt;script&gt;alert" in html
+
+
+def test_repeated_failed_sign_ins_lock_the_account_for_an_hour(client, seed):
+    for _ in range(4):
+        response = client.post(reverse("login"), {"username": "chair", "password": "wrong"})
+        assert response.status_code == 200
+        assert "Enter a correct username and password" in response.content.decode()
+    fifth = client.post(reverse("login"), {"username": "chair", "password": "wrong"})
+    assert fifth.status_code == 429
+    locked = client.post(reverse("login"), {"username": "chair", "password": "demo"})
+    assert locked.status_code == 429
+    assert "Too many attempts to sign in" in locked.content.decode()
+    # Another user from the same address can still sign in.
+    other = client.post(reverse("login"), {"username": "viewer", "password": "demo"})
+    assert other.status_code == 302
