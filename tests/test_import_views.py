@@ -17,9 +17,9 @@ pytestmark = pytest.mark.django_db
 TOKEN = "6f1c0a52-9d4e-4a51-8d07-2f6a3f0e6b11"
 
 
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
+@pytest.fixture
+def media(settings):
+    """The temporary MEDIA_ROOT that tests/conftest.py gives every test."""
     return settings.MEDIA_ROOT
 
 

@@ -42,13 +42,6 @@ LONG_AGO = datetime.datetime(2025, 1, 10, 12, 0, tzinfo=datetime.UTC)
 _RENDERED: dict[tuple, bytes] = {}
 
 
-@pytest.fixture(autouse=True)
-def report_files(settings, tmp_path, tmp_path_factory):
-    """Rendered files in a temporary MEDIA_ROOT; one part cache for the whole session."""
-    settings.MEDIA_ROOT = tmp_path
-    settings.REPORT_CACHE_DIR = tmp_path_factory.getbasetemp() / "pdf-part-cache"
-
-
 @pytest.fixture
 def seed_pdf(seed):
     """The board pack of an unchanged seed plan, rendered once per session."""

@@ -18,12 +18,6 @@ SMALL_PLAN = "stockton-jtai-neglect-2018"
 NORFOLK_PLAN = "norfolk-cap-2017"
 
 
-@pytest.fixture(autouse=True)
-def report_files(settings, tmp_path, tmp_path_factory):
-    settings.MEDIA_ROOT = tmp_path
-    settings.REPORT_CACHE_DIR = tmp_path_factory.getbasetemp() / "pdf-part-cache"
-
-
 def pdf_text(content: bytes) -> str:
     return "".join(page.extract_text() for page in PdfReader(BytesIO(content)).pages)
 
