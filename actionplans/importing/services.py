@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+from simple_history.utils import bulk_update_with_history
 
 from actionplans.models import (
     RAG,
@@ -42,11 +42,11 @@ from actionplans.models.plans import DEFAULT_HEADINGS
 from actionplans.models.rag import DEFAULT_MEANING
 from reviews.models import Board, Finding, FindingKind, Review
 
+from .bulk import BATCH_SIZE, create_with_history
 from .headers import normalise_heading
 from .preview import ACTION_FIELDS, ImportPreview, ParsedAction, RowProblem
 
 NEW_AGENCY = "new"
-BATCH_SIZE = 1000
 # What an import may change on an action (bulk updates name them all).
 ACTION_WRITTEN = [
     *ACTION_FIELDS.values(),
@@ -506,7 +506,9 @@ class _Decisions:
             stale.delete()
         for batch in self.batches.values():
             if batch.new:
-                bulk_create_with_history(batch.new, batch.model, BATCH_SIZE, **history)
+                create_with_history(
+                    batch.new, batch.model, author=self.author, reason=self.reason, when=self.now
+                )
             if batch.changed:
                 bulk_update_with_history(
                     batch.changed, batch.model, batch.fields, BATCH_SIZE, **history
