@@ -28,6 +28,7 @@ run: install
 	$(MANAGE) migrate --no-input
 	$(MANAGE) load_seed_plans
 	$(MANAGE) load_demo_users
+	$(MANAGE) prune_reports
 	@echo "Serving on http://$(HOST):$(PORT)/ (log in with a demo user above, password: demo)"
 	@echo "A background worker (manage.py db_worker) renders big PDFs beside the server."
 	$(MANAGE) db_worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \

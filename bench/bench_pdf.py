@@ -152,14 +152,26 @@ def bench_render(size: int, repeat: int) -> None:
     try:
         plain_html = pdf.pack_html(pack, plain=True)
         tuned_html = pdf.pack_html(pack)
-        baseline = _timed(lambda: pdf.render_pdf(plain_html), repeat)
-        single = _timed(lambda: pdf.render_pdf(tuned_html), repeat)
 
         def cold():
             settings.REPORT_CACHE_DIR = Path(tempfile.mkdtemp(dir=workdir))
             return pdf.render_pack(pack)
 
-        cold_time = _timed(cold, repeat)
+        # Round-robin, so that load from elsewhere on the machine (it comes and goes
+        # over minutes) weighs on every measure alike, then the median of each.
+        measures = {
+            "baseline": lambda: pdf.render_pdf(plain_html),
+            "single": lambda: pdf.render_pdf(tuned_html),
+            "cold": cold,
+        }
+        if CHROMIUM.exists():
+            measures["chromium"] = lambda: _chromium(tuned_html, workdir)
+        samples = {name: [] for name in measures}
+        for _ in range(repeat):
+            for name, function in measures.items():
+                samples[name].append(_timed(function, 1))
+        median = {name: statistics.median(times) for name, times in samples.items()}
+        baseline, cold_time = median["baseline"], median["cold"]
         data = cold()
         changed_rows = iter(range(repeat))
 
@@ -173,13 +185,19 @@ def bench_render(size: int, repeat: int) -> None:
         print(f"   load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (parallel parts")
         print("   need the cores free: other work on the machine lowers the cold ratio)")
         _line("plain auto-layout table (baseline)", baseline)
-        _line("fixed layout, one document", single, baseline)
+        _line("fixed layout, one document", median["single"], baseline)
         _line("render_pack cold (parallel parts)", cold_time, baseline, "goal >= 2.5x")
         _line("render_pack, one action changed", warm, baseline, "goal >= 10x")
-        if CHROMIUM.exists():
-            chromium = _timed(lambda: _chromium(tuned_html, workdir), repeat)
+        if "chromium" in median:
+            chromium = median["chromium"]
             _line("Chromium print-to-PDF, same HTML", chromium)
-            print(f"   render_pack cold / Chromium: {cold_time / chromium:.1f} (goal <= 2)")
+            rounds = zip(samples["cold"], samples["chromium"], strict=True)
+            ratios = sorted(ours / theirs for ours, theirs in rounds)
+            spread = ", ".join(f"{ratio:.2f}" for ratio in ratios)
+            print(
+                f"   render_pack cold / Chromium: {cold_time / chromium:.2f} (goal <= 2; "
+                f"each round: {spread})"
+            )
         else:
             print("   Chromium: not installed, not measured")
     finally:

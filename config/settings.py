@@ -158,6 +158,10 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
+# Stored PDFs and cached pack parts are kept this many days (`manage.py prune_reports`).
+REPORT_KEEP_DAYS = int(os.environ.get("REPORT_KEEP_DAYS", "90"))
+REPORT_PART_CACHE_DAYS = int(os.environ.get("REPORT_PART_CACHE_DAYS", "120"))
+
 # Security headers. Scripts and styles come only from our own static files.
 SECURE_CSP = {
     "default-src": [CSP.SELF],

@@ -48,6 +48,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.safestring import mark_safe
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from . import storage
 from .selectors import BoardPack, ChangeReport, PackSection
 
 logger = logging.getLogger(__name__)
@@ -402,11 +403,6 @@ def render_part(html: str, *, tagged: bool = True) -> Part:
     raise RuntimeError("WeasyPrint did not call the finisher.")
 
 
-def _cache_dir() -> Path:
-    default = Path(settings.MEDIA_ROOT) / "reports" / "parts"
-    return Path(getattr(settings, "REPORT_CACHE_DIR", default))
-
-
 def part_key(html: str, *, tagged: bool = True) -> str:
     material = f"{RENDERER_VERSION}|{weasyprint.__version__}|{tagged}|{html}"
     return hashlib.sha256(material.encode()).hexdigest()
@@ -418,7 +414,7 @@ def _signature(payload: bytes) -> bytes:
 
 def cache_load(key: str) -> Part | None:
     """A cached part, if there is one and it carries our signature (else None)."""
-    path = _cache_dir() / key[:2] / f"{key}.part"
+    path = storage.part_path(key)
     try:
         data = path.read_bytes()
     except OSError:
@@ -427,17 +423,19 @@ def cache_load(key: str) -> Part | None:
     if not constant_time_compare(signature, _signature(payload)):
         logger.warning("Ignoring a cached PDF part with a bad signature: %s", path)
         return None
+    storage.mark_part_used(path)
     # Only files this server signed with its SECRET_KEY get here.
     return pickle.loads(payload)  # noqa: S301
 
 
 def cache_store(key: str, part: Part) -> None:
-    directory = _cache_dir() / key[:2]
+    path = storage.part_path(key)
+    directory = path.parent
     directory.mkdir(parents=True, exist_ok=True)
     payload = pickle.dumps(part, protocol=pickle.HIGHEST_PROTOCOL)
     with tempfile.NamedTemporaryFile(dir=directory, delete=False) as handle:
         handle.write(_signature(payload) + payload)
-    os.replace(handle.name, directory / f"{key}.part")
+    os.replace(handle.name, path)
 
 
 def _processes(requested: int | None) -> int:

@@ -1,0 +1,147 @@
+"""Where reporting keeps files, and how old ones are cleared away.
+
+Two kinds of file pile up as boards print:
+
+- rendered parts of board packs (`reporting.pdf` caches them by a hash of their HTML,
+  under `REPORT_CACHE_DIR`, default MEDIA_ROOT/reports/parts). A part that no pack
+  has used for `REPORT_PART_CACHE_DAYS` (default 120: one quarter's pack helps the
+  next quarter's) is deleted; using a part refreshes its date.
+- PDFs rendered by the worker (`RenderedReport`, in storage under reports/). Those
+  finished more than `REPORT_KEEP_DAYS` ago (default 90) are deleted with their
+  rows; asking for the same report again renders it again. Requests the worker never
+  finished are deleted on the same terms, counted from when they were made, and so
+  are files under reports/ that no row names (after a day, so that a render which
+  is saving its file is never touched).
+
+`manage.py prune_reports` does it; run it daily (cron, or a scheduler beside the
+worker). This module must not import WeasyPrint: pruning is cheap and runs alone.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.db.models import Q
+from django.utils import timezone
+
+from .models import RenderedReport, ReportStatus
+
+REPORTS_DIRECTORY = "reports"
+PART_SUFFIX = ".part"
+DEFAULT_KEEP_DAYS = 90
+DEFAULT_PART_CACHE_DAYS = 120
+ORPHAN_GRACE = datetime.timedelta(days=1)
+
+
+def part_cache_dir() -> Path:
+    default = Path(settings.MEDIA_ROOT) / REPORTS_DIRECTORY / "parts"
+    return Path(getattr(settings, "REPORT_CACHE_DIR", None) or default)
+
+
+def part_path(key: str) -> Path:
+    return part_cache_dir() / key[:2] / f"{key}{PART_SUFFIX}"
+
+
+def mark_part_used(path: Path) -> None:
+    """Keep a part that packs still use: pruning goes by the file's date."""
+    # A read-only cache, or a race with pruning: the part was read all the same.
+    with contextlib.suppress(OSError):
+        os.utime(path)
+
+
+@dataclass
+class PruneOutcome:
+    reports: int = 0  # RenderedReport rows deleted
+    report_files: int = 0  # their PDFs, and files no row named
+    parts: int = 0  # cached parts
+    bytes_freed: int = 0
+
+    def __str__(self) -> str:
+        return (
+            f"{self.reports} stored report(s), {self.report_files} report file(s) and "
+            f"{self.parts} cached part(s); {self.bytes_freed / 1024 / 1024:.1f} MB"
+        )
+
+
+def prune_reports(
+    *,
+    keep_days: int | None = None,
+    part_days: int | None = None,
+    dry_run: bool = False,
+    now: datetime.datetime | None = None,
+) -> PruneOutcome:
+    """Delete stored reports and cached parts older than their keeping periods."""
+    now = now or timezone.now()
+    keep_days = keep_days if keep_days is not None else _setting("REPORT_KEEP_DAYS")
+    part_days = part_days if part_days is not None else _setting("REPORT_PART_CACHE_DAYS")
+    outcome = PruneOutcome()
+    _prune_stored(now - datetime.timedelta(days=keep_days), now, outcome, dry_run)
+    _prune_parts(now - datetime.timedelta(days=part_days), outcome, dry_run)
+    return outcome
+
+
+def _setting(name: str) -> int:
+    default = {
+        "REPORT_KEEP_DAYS": DEFAULT_KEEP_DAYS,
+        "REPORT_PART_CACHE_DAYS": DEFAULT_PART_CACHE_DAYS,
+    }[name]
+    return int(getattr(settings, name, default))
+
+
+def _prune_stored(cutoff, now, outcome: PruneOutcome, dry_run: bool) -> None:
+    finished = Q(status__in=[ReportStatus.DONE, ReportStatus.FAILED])
+    old = RenderedReport.objects.filter(
+        (finished & Q(finished_at__lt=cutoff))
+        | (finished & Q(finished_at__isnull=True, created_at__lt=cutoff))
+        | (~finished & Q(created_at__lt=cutoff))
+    )
+    for report in old.iterator():
+        if report.file and default_storage.exists(report.file.name):
+            outcome.bytes_freed += default_storage.size(report.file.name)
+            outcome.report_files += 1
+            if not dry_run:
+                default_storage.delete(report.file.name)
+        outcome.reports += 1
+        if not dry_run:
+            report.delete()
+    _prune_orphans(now - ORPHAN_GRACE, outcome, dry_run)
+
+
+def _prune_orphans(cutoff, outcome: PruneOutcome, dry_run: bool) -> None:
+    try:
+        _folders, files = default_storage.listdir(REPORTS_DIRECTORY)
+    except FileNotFoundError:
+        return
+    named = set(RenderedReport.objects.exclude(file="").values_list("file", flat=True).iterator())
+    for name in files:
+        path = f"{REPORTS_DIRECTORY}/{name}"
+        if path in named or default_storage.get_modified_time(path) >= cutoff:
+            continue
+        outcome.bytes_freed += default_storage.size(path)
+        outcome.report_files += 1
+        if not dry_run:
+            default_storage.delete(path)
+
+
+def _prune_parts(cutoff, outcome: PruneOutcome, dry_run: bool) -> None:
+    root = part_cache_dir()
+    if not root.is_dir():
+        return
+    oldest = cutoff.timestamp()
+    for path in root.glob("*/*"):  # parts, and temporary files a crash left behind
+        try:
+            status = path.stat()
+        except FileNotFoundError:
+            continue  # pruned by another run
+        if status.st_mtime >= oldest:
+            continue
+        outcome.parts += 1
+        outcome.bytes_freed += status.st_size
+        if not dry_run:
+            path.unlink(missing_ok=True)
