@@ -4,3 +4,6 @@ from django.apps import AppConfig
 class ActionplansConfig(AppConfig):
     name = "actionplans"
     verbose_name = "Action plans"
+
+    def ready(self):
+        from . import checks  # noqa: F401 - registers the system checks

@@ -281,3 +281,33 @@ class FindingForm(GovukFormMixin, forms.ModelForm):
             "measure",
             "position",
         ]
+
+
+class TwoFactorCodeForm(GovukFormMixin, forms.Form):
+    """A code from the authenticator app (or, when signing in, a backup code)."""
+
+    code = forms.CharField(
+        label="Code",
+        max_length=20,
+        error_messages={"required": "Enter the code from your authenticator app"},
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "one-time-code",
+                "spellcheck": "false",
+                "autocapitalize": "none",
+                "class": "govuk-input govuk-input--width-10",
+            }
+        ),
+    )
+
+    def __init__(self, *args, numeric: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if numeric:
+            self.fields["code"].widget.attrs["inputmode"] = "numeric"
+            self.fields["code"].help_text = "The 6-digit code your app shows for this service."
+        else:
+            self.fields[
+                "code"
+            ].help_text = (
+                "The 6-digit code your authenticator app shows, or one of your backup codes."
+            )

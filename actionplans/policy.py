@@ -14,6 +14,7 @@ A user sees only the boards they belong to; anything else is "not found" (404), 
 ids of other boards' objects reveal nothing. Superusers hold every role everywhere.
 """
 
+from django.conf import settings
 from django.db.models import QuerySet
 
 from reviews.models import Board, Review
@@ -172,3 +173,21 @@ def managed_boards(user) -> QuerySet[Board]:
         return Board.objects.all()
     ids = {m.board_id for m in _memberships(user) if m.role == Role.MANAGER}
     return Board.objects.filter(pk__in=ids)
+
+
+# Signing in.
+STAFF = "staff"  # in TWO_FACTOR_ROLES: staff and superusers (who can open the admin)
+
+
+def two_factor_required(user) -> bool:
+    """Whether the user must sign in with a code as well as a password.
+
+    `settings.TWO_FACTOR_ROLES` names the roles (on any board) that must, and "staff"
+    for staff and superusers. Production default: managers and staff.
+    """
+    if not _active(user):
+        return False
+    roles = set(getattr(settings, "TWO_FACTOR_ROLES", ()))
+    if STAFF in roles and (user.is_staff or user.is_superuser):
+        return True
+    return any(m.role in roles for m in _memberships(user))

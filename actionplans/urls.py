@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import actions, boards, plans, updates
+from .views import account, actions, boards, plans, updates
 
 app_name = "actionplans"
 
@@ -29,6 +29,9 @@ urlpatterns = [
     path("updates/<int:pk>/edit/", updates.update_edit, name="update_edit"),
     path("updates/<int:pk>/approve/", updates.update_approve, name="update_approve"),
     path("updates/<int:pk>/return/", updates.update_return, name="update_return"),
+    path("account/two-factor/", account.two_factor_account, name="two_factor"),
+    path("account/two-factor/set-up/", account.two_factor_setup, name="two_factor_setup"),
+    path("account/two-factor/code/", account.two_factor_verify, name="two_factor_verify"),
     path("reviews/", boards.review_list, name="review_list"),
     path("reviews/new/", boards.review_form, name="review_create"),
     path("reviews/<int:pk>/", boards.review_detail, name="review_detail"),

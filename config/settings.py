@@ -55,6 +55,9 @@ INSTALLED_APPS = [
     "simple_history",
     "django_tasks_db",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "reviews",
     "actionplans",
     "reporting",
@@ -67,7 +70,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # Signed in with a password only: asks for the code (or to set it up) first.
+    "actionplans.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -86,6 +92,18 @@ AXES_COOLOFF_TIME = 1  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
+
+# Two-factor sign-in (django-otp, authenticator app + backup codes). These roles must
+# use it; "staff" means staff and superusers. Others may turn it on for themselves.
+# Default: managers and staff, except in DEBUG (the `make run` demo) and tests.
+TWO_FACTOR_ROLES = [
+    role.strip()
+    for role in os.environ.get(
+        "TWO_FACTOR_ROLES", "" if DEBUG or TESTING else "manager,staff"
+    ).split(",")
+    if role.strip()
+]
+OTP_TOTP_ISSUER = "Safeguarding action plans"
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"

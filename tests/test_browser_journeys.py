@@ -135,3 +135,50 @@ def test_plan_page_has_no_accessibility_violations(open_page, live_server):
     page = open_page("chair")
     page.goto(f"{live_server.url}/plans/stockton-jtai-neglect-2018/")
     assert axe_violations(page) == []
+
+
+def test_manager_sets_up_two_factor_sign_in_and_signs_in_with_a_code(
+    browser, live_server, seed, settings
+):
+    import base64
+    import time
+
+    from django_otp.oath import TOTP
+
+    settings.TWO_FACTOR_ROLES = ["manager"]
+
+    def app_code(key_text: str, steps_ahead: int = 0) -> str:
+        key = key_text.replace(" ", "")
+        totp = TOTP(base64.b32decode(key + "=" * (-len(key) % 8)), 30, 0, 6, 0)
+        totp.time = time.time() + 30 * steps_ahead
+        return f"{totp.token():06d}"
+
+    def sign_in(context):
+        page = context.new_page()
+        page.goto(f"{live_server.url}/actions/")
+        page.fill("#id_username", "manager")
+        page.fill("#id_password", "demo")
+        page.click("button[type=submit]")
+        return page
+
+    context = browser.new_context()
+    page = sign_in(context)
+    page.wait_for_url("**/account/two-factor/set-up/**")
+    assert axe_violations(page) == []
+    key = page.locator(".app-setup-key").inner_text()
+    page.get_by_label("Code").fill(app_code(key))
+    page.get_by_role("button", name="Turn on two-factor sign-in").click()
+    assert page.get_by_role("heading", name="Two-factor sign-in is on").is_visible()
+    assert page.locator(".app-backup-codes li").count() == 10
+    assert axe_violations(page) == []
+    page.get_by_role("link", name="I have saved my codes, continue").click()
+    page.wait_for_url(f"{live_server.url}/actions/")
+    context.close()
+
+    context = browser.new_context(java_script_enabled=False)
+    page = sign_in(context)
+    page.wait_for_url("**/account/two-factor/code/**")
+    page.get_by_label("Code").fill(app_code(key, steps_ahead=1))
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_url(f"{live_server.url}/actions/")
+    context.close()

@@ -89,6 +89,12 @@ MATRIX = {
         "POST": only({"manager": 302}),
     },
     "actionplans:update_return": manager_form(),
+    # Every signed-in user manages their own two-factor sign-in. Without a button
+    # chosen the account page says 400; without a code the setup form shows its error;
+    # with two-factor sign-in off the code page sends them on.
+    "actionplans:two_factor": {"GET": everyone(200), "POST": everyone(400)},
+    "actionplans:two_factor_setup": {"GET": everyone(200), "POST": everyone(200)},
+    "actionplans:two_factor_verify": {"GET": everyone(302), "POST": everyone(302)},
     "actionplans:review_list": READ_LIST,
     "actionplans:review_create": manager_form(stockton=403),
     "actionplans:review_detail": READ_NORFOLK,
