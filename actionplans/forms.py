@@ -3,11 +3,23 @@
 import uuid
 
 from django import forms
+from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.validators import MaxLengthValidator
 
 from reviews.models import Finding, Review
 
-from .models import RAG, Action, ActionComment, Agency, Objective, Plan, ProgressUpdate, Theme
+from .models import (
+    RAG,
+    Action,
+    ActionComment,
+    Agency,
+    Membership,
+    Objective,
+    Plan,
+    ProgressUpdate,
+    Role,
+    Theme,
+)
 from .widgets import GovukCheckboxes, GovukSelect
 
 # 100 KB of text in one box is a mistake (a pasted document), not a progress report.
@@ -311,3 +323,43 @@ class TwoFactorCodeForm(GovukFormMixin, forms.Form):
             ].help_text = (
                 "The 6-digit code your authenticator app shows, or one of your backup codes."
             )
+
+
+class PersonForm(GovukFormMixin, forms.Form):
+    """Add someone to a board: an existing account by username, or a new one."""
+
+    username = forms.CharField(
+        max_length=150,
+        validators=[UnicodeUsernameValidator()],
+        help_text="Their username if they already use this service; otherwise choose one.",
+    )
+    full_name = forms.CharField(
+        label="Full name", max_length=150, required=False, help_text="For a new account."
+    )
+    email = forms.EmailField(label="Email address", required=False, help_text="For a new account.")
+    role = forms.ChoiceField(choices=Role.choices)
+    agencies = forms.ModelMultipleChoiceField(
+        queryset=Agency.objects.none(),
+        required=False,
+        widget=GovukCheckboxes,
+        label="Agencies they lead for",
+        help_text="Agency leads only: they can report progress on these agencies' actions.",
+    )
+
+    def __init__(self, *args, board, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["agencies"].queryset = board.agencies.order_by("short_name")
+
+
+class MembershipForm(GovukFormMixin, forms.Form):
+    """Change someone's role on a board (the service checks the rules of roles)."""
+
+    role = PersonForm.base_fields["role"]
+    agencies = PersonForm.base_fields["agencies"]
+
+    def __init__(self, *args, membership: Membership, **kwargs):
+        kwargs.setdefault(
+            "initial", {"role": membership.role, "agencies": list(membership.agencies.all())}
+        )
+        super().__init__(*args, **kwargs)
+        self.fields["agencies"].queryset = membership.board.agencies.order_by("short_name")

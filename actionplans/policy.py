@@ -175,6 +175,24 @@ def managed_boards(user) -> QuerySet[Board]:
     return Board.objects.filter(pk__in=ids)
 
 
+# People: who holds which role on a board.
+def can_manage_people(user, board_id: int) -> bool:
+    """Board business managers add people to their board, change and remove roles."""
+    return _has_role(user, board_id, Role.MANAGER)
+
+
+def can_send_set_password_link(user, person) -> bool:
+    """A manager may make a sign-up link only for someone who has never set a password,
+    is not staff, and belongs only to boards the manager manages: a link lets whoever
+    holds it choose the password, so it must never reach anyone else's account."""
+    if not _active(user) or person.has_usable_password() or person.is_staff:
+        return False
+    if person.is_superuser:
+        return False
+    boards = set(Membership.objects.filter(user=person).values_list("board_id", flat=True))
+    return bool(boards) and all(can_manage_people(user, board) for board in boards)
+
+
 # Signing in.
 STAFF = "staff"  # in TWO_FACTOR_ROLES: staff and superusers (who can open the admin)
 

@@ -9,9 +9,14 @@ import datetime
 import uuid
 from dataclasses import dataclass
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 from django.utils.text import capfirst
 
 from reviews.models import Finding, Review
@@ -21,7 +26,9 @@ from .models import (
     Action,
     ActionComment,
     ActionSource,
+    Membership,
     ProgressUpdate,
+    Role,
     UpdateStatus,
 )
 
@@ -315,3 +322,111 @@ def board_record_save(*, instance, user, board_id: int, reason: str = ""):
     _stamp(instance, user, reason)
     instance.save()
     return instance
+
+
+# ---- People: roles on a board
+
+
+@dataclass(frozen=True)
+class PersonAdded:
+    membership: Membership
+    new_account: bool  # True: the account was made now, with no password yet
+
+
+def _check_agencies(board, role: str, agencies) -> None:
+    if role == Role.LEAD and not agencies:
+        raise ValidationError({"agencies": "Choose the agencies this lead reports for."})
+    if role != Role.LEAD and agencies:
+        raise ValidationError({"agencies": "Only an agency lead names agencies."})
+    if any(agency.board_id != board.pk for agency in agencies):
+        raise ValidationError({"agencies": "Choose agencies of this board only."})
+
+
+@transaction.atomic
+def person_add(
+    *, board, by, username: str, full_name: str, email: str, role: str, agencies
+) -> PersonAdded:
+    """Give someone a role on the board, making their account if it does not exist.
+
+    A new account has no password: the manager sends the person a sign-up link
+    (`set_password_link`). An existing account keeps its name, email and password.
+    """
+    if not policy.can_manage_people(by, board.pk):
+        raise PermissionDenied
+    _check_agencies(board, role, agencies)
+    User = get_user_model()  # noqa: N806 - Django's naming
+    user = User.objects.filter(username__iexact=username).first()
+    new_account = user is None
+    if new_account:
+        first, _, last = full_name.strip().rpartition(" ")
+        user = User(username=username, email=email, first_name=first or last, last_name=last)
+        if not first:
+            user.last_name = ""
+        user.set_unusable_password()
+        user.full_clean()
+        user.save()
+    elif Membership.objects.filter(user=user, board=board, role=role).exists():
+        raise ValidationError({"role": f"{user.get_username()} already has this role here."})
+    membership = Membership(user=user, board=board, role=role)
+    _stamp(membership, by, "Added")
+    membership.save()
+    membership.agencies.set(agencies)
+    return PersonAdded(membership=membership, new_account=new_account)
+
+
+@transaction.atomic
+def membership_change(*, membership: Membership, by, role: str, agencies) -> Membership:
+    if not policy.can_manage_people(by, membership.board_id):
+        raise PermissionDenied
+    _check_agencies(membership.board, role, agencies)
+    if membership.role == Role.MANAGER and role != Role.MANAGER:
+        _keep_a_manager(membership, by)
+    if (
+        role != membership.role
+        and Membership.objects.filter(user=membership.user_id, board=membership.board_id, role=role)
+        .exclude(pk=membership.pk)
+        .exists()
+    ):
+        raise ValidationError({"role": "This person already has that role here."})
+    membership.role = role
+    _stamp(membership, by, "Role changed")
+    membership.save()
+    membership.agencies.set(agencies)
+    return membership
+
+
+@transaction.atomic
+def membership_remove(*, membership: Membership, by) -> None:
+    if not policy.can_manage_people(by, membership.board_id):
+        raise PermissionDenied
+    if membership.role == Role.MANAGER:
+        _keep_a_manager(membership, by)
+    _stamp(membership, by, "Removed")
+    membership.delete()
+
+
+def _keep_a_manager(membership: Membership, by) -> None:
+    """A board always keeps a business manager: nobody else could add one back."""
+    others = (
+        Membership.objects.select_for_update()
+        .filter(board=membership.board_id, role=Role.MANAGER)
+        .exclude(pk=membership.pk)
+    )
+    if not others.exists():
+        raise ValidationError("A board needs at least one business manager: add another first.")
+
+
+def set_password_link(*, person, by) -> str:
+    """The path of a one-off link where `person` chooses their password.
+
+    Valid for PASSWORD_RESET_TIMEOUT (3 days) and until they use it.
+    """
+    if not policy.can_send_set_password_link(by, person):
+        raise PermissionDenied
+    return reverse(
+        "password_set",
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(person.pk)),
+            "token": default_token_generator.make_token(person),
+        },
+    )

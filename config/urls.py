@@ -5,6 +5,22 @@ from django.urls import include, path
 urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # The sign-up link a business manager gives a new person: they choose a password.
+    path(
+        "accounts/set-password/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(
+            template_name="registration/set_password.html",
+            success_url="/accounts/set-password/done/",
+        ),
+        name="password_set",
+    ),
+    path(
+        "accounts/set-password/done/",
+        auth_views.PasswordResetCompleteView.as_view(
+            template_name="registration/set_password_done.html"
+        ),
+        name="password_set_done",
+    ),
     path("admin/", admin.site.urls),
     path("reports/", include("reporting.urls")),
     path("exports/", include("reporting.export_urls")),

@@ -137,6 +137,22 @@ def test_plan_page_has_no_accessibility_violations(open_page, live_server):
     assert axe_violations(page) == []
 
 
+def test_manager_adds_a_person_and_the_pages_have_no_accessibility_violations(
+    open_page, live_server
+):
+    page = open_page("manager")
+    page.get_by_role("link", name="People").click()
+    assert axe_violations(page) == []
+    page.get_by_role("link", name="Add a person to NSCB").click()
+    assert axe_violations(page) == []
+    page.get_by_label("Username").fill("new-viewer")
+    page.get_by_label("Full name").fill("Sam Green")
+    page.get_by_label("Role").select_option("viewer")
+    page.get_by_role("button", name="Save").click()
+    assert page.get_by_role("heading", name="Send new-viewer this link").is_visible()
+    assert axe_violations(page) == []
+
+
 def test_manager_sets_up_two_factor_sign_in_and_signs_in_with_a_code(
     browser, live_server, seed, settings
 ):

@@ -11,7 +11,7 @@ from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from actionplans import services
-from actionplans.models import RAG, Action, Agency, Objective, Plan, Theme
+from actionplans.models import RAG, Action, Agency, Membership, Objective, Plan, Theme
 from reporting.models import RenderedReport
 from reviews.models import Finding, Review
 
@@ -95,6 +95,28 @@ MATRIX = {
     "actionplans:two_factor": {"GET": everyone(200), "POST": everyone(400)},
     "actionplans:two_factor_setup": {"GET": everyone(200), "POST": everyone(200)},
     "actionplans:two_factor_verify": {"GET": everyone(302), "POST": everyone(302)},
+    # People: board business managers only, on their own board.
+    "actionplans:people_list": {
+        "GET": only({"manager": 200}, stockton=403),
+        "POST": everyone(NOT_ALLOWED),
+    },
+    "actionplans:person_add": manager_form(),
+    "actionplans:membership_edit": manager_form(),
+    "actionplans:membership_remove": {
+        "GET": everyone(NOT_ALLOWED, stockton=NOT_ALLOWED),
+        "POST": only({"manager": 302}),
+    },
+    # The police lead has a password: nobody may make a link that would replace it.
+    "actionplans:sign_up_link": {
+        "GET": everyone(NOT_ALLOWED, stockton=NOT_ALLOWED),
+        "POST": only({}),
+    },
+    # A sign-up link is for someone not signed in; a bad one says it has expired.
+    "password_set": {"GET": everyone(200, anonymous=200), "POST": everyone(200, anonymous=200)},
+    "password_set_done": {
+        "GET": everyone(200, anonymous=200),
+        "POST": everyone(NOT_ALLOWED, anonymous=NOT_ALLOWED),
+    },
     "actionplans:review_list": READ_LIST,
     "actionplans:review_create": manager_form(stockton=403),
     "actionplans:review_detail": READ_NORFOLK,
@@ -181,6 +203,7 @@ def objects(seed, personas):
         "review": Review.objects.get(reference="Case L"),
         "finding": Finding.objects.get(review__reference="Case L", number="2"),
         "agency": Agency.objects.get(board__slug="norfolk", short_name="Health"),
+        "membership": Membership.objects.get(user__username="police-lead", board__slug="norfolk"),
     }
 
 
@@ -206,6 +229,11 @@ def url_for(name: str, o: dict) -> str:
         "actionplans:finding_create": {"review_pk": o["review"].pk},
         "actionplans:finding_edit": {"review_pk": o["review"].pk, "pk": o["finding"].pk},
         "actionplans:agency_edit": {"pk": o["agency"].pk},
+        "actionplans:person_add": {"board_slug": o["plan"].board.slug},
+        "actionplans:membership_edit": {"pk": o["membership"].pk},
+        "actionplans:membership_remove": {"pk": o["membership"].pk},
+        "actionplans:sign_up_link": {"pk": o["membership"].pk},
+        "password_set": {"uidb64": "MQ", "token": "not-a-token"},
         "exports:plan_csv": {"slug": o["plan"].slug},
         "exports:plan_xlsx": {"slug": o["plan"].slug},
         "exports:plan_updates_csv": {"slug": o["plan"].slug},
