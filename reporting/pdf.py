@@ -24,6 +24,7 @@ Security: WeasyPrint may read our own static files and `data:` URLs and nothing 
 """
 
 import base64
+import gc
 import hashlib
 import logging
 import mimetypes
@@ -394,12 +395,26 @@ def _freeze_and_stop(document, pdf) -> None:
 
 
 def render_part(html: str, *, tagged: bool = True) -> Part:
-    """Render one HTML document to a joinable `Part` (runs in the worker processes)."""
+    """Render one HTML document to a joinable `Part` (runs in the worker processes).
+
+    The cyclic garbage collector waits until the part is done. WeasyPrint makes
+    millions of objects while it lays out; collecting as it goes frees nothing worth
+    having, and in a forked worker each full collection also walks (and copies, page
+    by page) the heap inherited from the parent: about 18% of the workers' CPU time
+    for a cold 500-action pack. The part's garbage is all in the youngest generation
+    afterwards and is collected at once.
+    """
     options = PDF_OPTIONS if tagged else {}
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         _html(html, StaticFilesOnly()).write_pdf(finisher=_freeze_and_stop, **options)
     except _Frozen as frozen:
         return frozen.part
+    finally:
+        if collecting:
+            gc.enable()
+            gc.collect(0)
     raise RuntimeError("WeasyPrint did not call the finisher.")
 
 

@@ -485,3 +485,18 @@ def test_an_unchanged_part_comes_from_the_cache(seed, settings, tmp_path):
     tampered = next((tmp_path / "parts").rglob("*.part"))
     tampered.write_bytes(b"x" * 40)
     assert pdf.cache_load(tampered.stem) is None
+
+
+def test_rendering_a_part_puts_the_garbage_collector_back_as_it_was():
+    import gc
+
+    html = "<html lang='en-GB'><head><title>T</title></head><body><p>Part</p></body></html>"
+    assert gc.isenabled()
+    assert pdf.render_part(html).page_count == 1
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        pdf.render_part(html)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
