@@ -20,6 +20,6 @@ def navigation(request):
         ("reviews", "Reviews", reverse("actionplans:review_list")),
         ("agencies", "Agencies", reverse("actionplans:agency_list")),
     ]
-    if policy.managed_boards(user).exists():
+    if policy.manages_a_board(user):
         items.append(("people", "People", reverse("actionplans:people_list")))
     return {"nav_items": items}

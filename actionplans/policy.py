@@ -157,10 +157,15 @@ def can_comment(user, action: Action) -> bool:
     return _has_role(user, action.plan.board_id, Role.MANAGER, Role.CHAIR, Role.LEAD)
 
 
-def can_see_approval_queue(user) -> bool:
+def manages_a_board(user) -> bool:
+    """Business manager somewhere (from the memberships already loaded: no query)."""
     return any(m.role == Role.MANAGER for m in _memberships(user)) or (
         _active(user) and user.is_superuser
     )
+
+
+def can_see_approval_queue(user) -> bool:
+    return manages_a_board(user)
 
 
 def can_see_my_actions(user) -> bool:
@@ -185,9 +190,9 @@ def can_send_set_password_link(user, person) -> bool:
     """A manager may make a sign-up link only for someone who has never set a password,
     is not staff, and belongs only to boards the manager manages: a link lets whoever
     holds it choose the password, so it must never reach anyone else's account."""
-    if not _active(user) or person.has_usable_password() or person.is_staff:
+    if not _active(user) or person.has_usable_password():
         return False
-    if person.is_superuser:
+    if person.is_staff or person.is_superuser:
         return False
     boards = set(Membership.objects.filter(user=person).values_list("board_id", flat=True))
     return bool(boards) and all(can_manage_people(user, board) for board in boards)

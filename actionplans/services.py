@@ -359,9 +359,9 @@ def person_add(
     new_account = user is None
     if new_account:
         first, _, last = full_name.strip().rpartition(" ")
-        user = User(username=username, email=email, first_name=first or last, last_name=last)
-        if not first:
-            user.last_name = ""
+        if not first:  # one word: a first name
+            first, last = last, ""
+        user = User(username=username, email=email, first_name=first, last_name=last)
         user.set_unusable_password()
         user.full_clean()
         user.save()
@@ -380,7 +380,7 @@ def membership_change(*, membership: Membership, by, role: str, agencies) -> Mem
         raise PermissionDenied
     _check_agencies(membership.board, role, agencies)
     if membership.role == Role.MANAGER and role != Role.MANAGER:
-        _keep_a_manager(membership, by)
+        _keep_a_manager(membership)
     if (
         role != membership.role
         and Membership.objects.filter(user=membership.user_id, board=membership.board_id, role=role)
@@ -400,12 +400,12 @@ def membership_remove(*, membership: Membership, by) -> None:
     if not policy.can_manage_people(by, membership.board_id):
         raise PermissionDenied
     if membership.role == Role.MANAGER:
-        _keep_a_manager(membership, by)
+        _keep_a_manager(membership)
     _stamp(membership, by, "Removed")
     membership.delete()
 
 
-def _keep_a_manager(membership: Membership, by) -> None:
+def _keep_a_manager(membership: Membership) -> None:
     """A board always keeps a business manager: nobody else could add one back."""
     others = (
         Membership.objects.select_for_update()

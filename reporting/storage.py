@@ -78,20 +78,14 @@ def prune_reports(
 ) -> PruneOutcome:
     """Delete stored reports and cached parts older than their keeping periods."""
     now = now or timezone.now()
-    keep_days = keep_days if keep_days is not None else _setting("REPORT_KEEP_DAYS")
-    part_days = part_days if part_days is not None else _setting("REPORT_PART_CACHE_DAYS")
+    if keep_days is None:
+        keep_days = getattr(settings, "REPORT_KEEP_DAYS", DEFAULT_KEEP_DAYS)
+    if part_days is None:
+        part_days = getattr(settings, "REPORT_PART_CACHE_DAYS", DEFAULT_PART_CACHE_DAYS)
     outcome = PruneOutcome()
     _prune_stored(now - datetime.timedelta(days=keep_days), now, outcome, dry_run)
     _prune_parts(now - datetime.timedelta(days=part_days), outcome, dry_run)
     return outcome
-
-
-def _setting(name: str) -> int:
-    default = {
-        "REPORT_KEEP_DAYS": DEFAULT_KEEP_DAYS,
-        "REPORT_PART_CACHE_DAYS": DEFAULT_PART_CACHE_DAYS,
-    }[name]
-    return int(getattr(settings, name, default))
 
 
 def _prune_stored(cutoff, now, outcome: PruneOutcome, dry_run: bool) -> None:

@@ -34,9 +34,9 @@ def _membership_or_404(user, pk: int) -> Membership:
 
 @require_safe
 def people_list(request):
-    boards = policy.managed_boards(request.user).order_by("name")
-    if not boards:
+    if not policy.manages_a_board(request.user):
         raise PermissionDenied
+    boards = policy.managed_boards(request.user).order_by("name")
     memberships = Membership.objects.select_related("user").prefetch_related(
         Prefetch("agencies", queryset=Agency.objects.order_by("short_name"))
     )
@@ -81,7 +81,7 @@ def membership_edit(request, pk):
     if request.method == "POST" and form.is_valid():
         try:
             services.membership_change(
-                membership=Membership.objects.get(pk=membership.pk),
+                membership=membership,
                 by=request.user,
                 role=form.cleaned_data["role"],
                 agencies=list(form.cleaned_data["agencies"]),
