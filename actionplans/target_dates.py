@@ -50,10 +50,11 @@ Open-ended periods.
 Precedence.
     BLANK (nothing but whitespace or markup); COMPLETED when the text starts with
     "Complete", "Completed" or "Done" (with the dates it names, if any; "Complete by ..."
-    is a deadline, not a status); TO_BE_CONFIRMED when a TBC phrase appears anywhere (its
-    dates are ignored); DATE or ONWARDS when a period can be read (so "Quarterly from May
-    2013" is ONWARDS); ONGOING for "ongoing" / "continuous"; RECURRING for "quarterly",
-    "monthly", "annual"...; otherwise UNKNOWN.
+    is a deadline, not a status), or ends with one of them ("Feb 2015 - completed",
+    "March 2015 (done)"; not "to be completed"); TO_BE_CONFIRMED when a TBC phrase
+    appears anywhere (its dates are ignored); DATE or ONWARDS when a period can be read
+    (so "Quarterly from May 2013" is ONWARDS); ONGOING for "ongoing" / "continuous";
+    RECURRING for "quarterly", "monthly", "annual"...; otherwise UNKNOWN.
 Spreadsheet cells.
     ``date`` / ``datetime`` values are that day. ``int`` / ``float`` values are serial
     day numbers of Excel's 1900 date system (day 61 onwards, where it is a plain day
@@ -130,6 +131,10 @@ _PUNCTUATION = str.maketrans(
 
 _COMPLETED_RE = re.compile(
     r"(?:completed|done|complete(?! +(?:by|before|within|no later)\b))\b", re.ASCII
+)
+# "Feb 2015 - completed", "Jan 2015 (complete)"; not "to be completed", "not done".
+_COMPLETED_END_RE = re.compile(
+    r"(?<!\bbe )(?<!\bnot )(?<!\bnot yet )\b(?:completed|complete|done)[ .)]*$", re.ASCII
 )
 _TBC_RE = re.compile(r"\b(?:tb[acd]|to be (?:confirmed|determined|decided))\b", re.ASCII)
 _ONGOING_RE = re.compile(
@@ -658,7 +663,7 @@ def _resolve_text(text: str) -> TargetDate:
     clean = _normalise(text)
     if not clean:
         return TargetDate(text, TargetKind.BLANK)
-    if _COMPLETED_RE.match(clean):
+    if _COMPLETED_RE.match(clean) or _COMPLETED_END_RE.search(clean):
         start, due = _summarise(_Reader(_tokenise(clean)).scan())
         return TargetDate(text, TargetKind.COMPLETED, start, due)
     if _TBC_RE.search(clean):

@@ -10,13 +10,15 @@ from actionplans.importing.headers import (
     DERIVED,
     FIELDS,
     field_for_heading,
+    guess_field,
     is_derived_heading,
     normalise_heading,
 )
-from actionplans.importing.plan_rows import find_header, map_columns
+from actionplans.importing.plan_rows import build_preview, find_header, map_columns
 from actionplans.importing.readers import UnreadableFile, read_table
 from actionplans.importing.statuses import legend_meaning, rag_for_status
 from actionplans.models import RAG
+from reviews.models import Board
 
 # Every heading the issue lists, and the seed plans' own.
 HEADINGS = {
@@ -42,7 +44,7 @@ HEADINGS = {
     "kpis": ["KPIs", "How measured/KPIs", "Key performance indicators"],
     "subgroup": ["Enabling subgroup", "Enabling Subgroup or team"],
     "answers": ["SCR Ref", "Reviews cited as written"],
-    "progress_as_at": ["Progress as at", "As at"],
+    "progress_as_at": ["Progress as at", "As at", "Update date", "Date of update"],
 }  # fmt: skip
 
 
@@ -57,6 +59,102 @@ def test_heading_vocabulary(heading, field):
 @pytest.mark.parametrize("heading", ["", "Notes", "2014", "Risk", "Page 2", "SCR Reference no"])
 def test_other_headings_are_not_fields(heading):
     assert field_for_heading(heading) is None
+
+
+# Headings of plans beyond the seeds, which no phrase lists: guessed from their words.
+GUESSES = {
+    "ref": ["Rec No", "Recommendation No.", "Inspection Recommendation No.", "Item ref"],
+    "answers": ["SCR Reference no", "Review ref", "Which review?", "Name of review"],
+    "finding": ["Serious Case Review Recommendation", "Learning / Finding", "Area of Concern",
+                "Lessons identified"],
+    "objective": ["Outcome sought", "Aims and goals"],
+    "theme": ["Priority area", "Thematic area"],
+    "text": ["Steps to be taken", "How", "What", "Activities", "Intervention"],
+    "lead": ["Action lead", "Lead Officer/Agency", "Named contact", "Person accountable"],
+    "lead_agency": ["Partner agencies", "Organisation(s)", "Service"],
+    "target": ["Planned completion date", "Timing", "Date for completion", "Due"],
+    "rag": ["Action status", "Overall rating", "Red/Amber/Green"],
+    "progress": ["Narrative", "Commentary", "What has been achieved"],
+    "next_steps": ["Next quarter's actions", "Further work required"],
+    "evidence": ["Success looks like", "Impact on children", "How we will measure it"],
+    "kpis": ["Performance indicators used", "Metrics"],
+    "resources": ["Funding", "Resource implications for partners"],
+    "subgroup": ["Monitoring group", "Committee"],
+    "progress_as_at": ["Progress date", "Date of progress report"],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("heading", "field"),
+    [(heading, field) for field, headings in GUESSES.items() for heading in headings],
+)
+def test_unlisted_headings_are_guessed_from_their_words(heading, field):
+    assert field_for_heading(heading) is None, "listed: move it to HEADINGS"
+    assert guess_field(heading) == field
+
+
+@pytest.mark.parametrize(
+    "heading",
+    ["", "Notes", "2014", "Risk", "Page 2", "Date completed", "Actual completion date",
+     "Review date", "Completed Y/N", "Reviewed by the board in March 2015 and agreed"
+     " by every partner at the meeting"],
+)  # fmt: skip
+def test_headings_that_are_not_guessed(heading):
+    assert guess_field(heading) is None
+
+
+def test_a_guess_never_takes_a_field_a_named_column_has():
+    rows = [
+        ["Steps to be taken", "Lead Officer/Agency", "Action", "Lead", "Funding"],
+        ["Do it", "Police", "Audit", "Health", "None"],
+    ]
+    table = read_table(csv_bytes(rows))
+    columns = map_columns(table.rows[0], table.rows[1:])
+    found = [(column.field, column.status) for column in columns]
+    assert found == [
+        ("", "unknown"),
+        ("", "unknown"),
+        ("text", "matched"),
+        ("lead", "matched"),
+        ("resources", "guessed"),
+    ]
+
+
+def test_a_plan_with_unlisted_headings_is_read(db):
+    rows = [
+        ["Multi-agency action plan: Child R"],
+        [],
+        ["Rec No", "Proposed action", "By whom", "Planned completion date", "Action status",
+         "Narrative"],
+        ["1", "Refresh the neglect strategy", "LSCB manager", "Sept – Dec 2014", "G/A",
+         "Draft agreed"],
+    ]  # fmt: skip
+    board = Board.objects.create(name="Guessing board", short_name="GB", slug="guessing")
+    preview = build_preview(read_table(csv_bytes(rows)), board=board)
+    assert preview.header_row == 3 and not preview.errors
+    assert [(column.field, column.status) for column in preview.columns] == [
+        ("ref", "guessed"),
+        ("text", "matched"),
+        ("lead", "matched"),
+        ("target", "guessed"),
+        ("rag", "guessed"),
+        ("progress", "guessed"),
+    ]
+    (action,) = preview.actions
+    assert (action.ref, action.rag) == ("1", RAG.AMBER)
+    assert action.values["text"] == "Refresh the neglect strategy"
+    assert action.values["target"] == "Sept – Dec 2014"
+    assert action.values["progress"] == "Draft agreed"
+
+
+def test_a_heading_row_without_an_action_column_asks_for_it(db):
+    rows = [["Plan"], ["No", "Narrative", "Lead", "Target date"], ["1", "Do it", "Police", "2015"]]
+    board = Board.objects.create(name="Asking board", short_name="AB", slug="asking")
+    preview = build_preview(read_table(csv_bytes(rows)), board=board)
+    assert preview.header_row == 2
+    assert [str(error) for error in preview.errors] == [
+        "Row 2: Choose the column that holds the actions."
+    ]
 
 
 def test_our_own_export_headings_read_back_as_their_fields():
@@ -120,11 +218,14 @@ def test_priority_column_without_findings_holds_the_priorities():
 # ---------------------------------------------------------------------- statuses
 
 STATUSES = {
-    RAG.GREEN: ["Green", "G", "green", "On track", "On target", "Green – On track"],
-    RAG.AMBER: ["Amber", "A", "A/G", "Amber/Green", "Some slippage"],
-    RAG.RED: ["Red", "R", "Behind schedule", "Not on target", "Red - behind schedule"],
+    RAG.GREEN: ["Green", "G", "green", "On track", "On target", "Green – On track", "G/B",
+                "Blue/Green", "Green = on track"],
+    RAG.AMBER: ["Amber", "A", "A/G", "G/A", "Amber/Green", "Green-Amber", "Some slippage",
+                "Partially met", "Yellow"],
+    RAG.RED: ["Red", "R", "Behind schedule", "Not on target", "Red - behind schedule", "A/R",
+              "Amber / Red", "R/A/G", "Not met", "Not achieved"],
     RAG.BLUE: ["Blue", "B", "Complete", "Completed", "Complete(d)", "Completed.",
-               "Completed (March 2015)", "Blue – Completed"],
+               "Completed (March 2015)", "Blue – Completed", "Met", "Complete - embedded"],
     RAG.NOT_STARTED: ["Not started", "Not yet due", "not_started"],
     RAG.NOT_RATED: ["", "  ", "Not rated", "not_rated", "N/A"],
 }  # fmt: skip
@@ -137,7 +238,10 @@ def test_status_words(word, status):
     assert rag_for_status(word) == status
 
 
-@pytest.mark.parametrize("word", ["Purple", "In progress", "?", "Green-ish", "Grey"])
+@pytest.mark.parametrize(
+    "word",
+    ["Purple", "In progress", "?", "Green-ish", "Grey", "Grey/Green", "G/Purple", "Red Amber Pink"],
+)
 def test_unknown_status_words_are_not_guessed(word):
     assert rag_for_status(word) is None
 
@@ -152,5 +256,9 @@ def test_the_plans_own_legend_words_count():
 def test_legend_meaning_of_colour_and_words():
     assert legend_meaning("Green – On track") == (RAG.GREEN, "On track")
     assert legend_meaning("Blue: completed") == (RAG.BLUE, "completed")
+    assert legend_meaning("Green = on track") == (RAG.GREEN, "on track")
+    assert legend_meaning("R = Not on track") == (RAG.RED, "Not on track")
+    assert legend_meaning("Red (behind schedule)") == (RAG.RED, "behind schedule")
+    assert legend_meaning("Grey – not yet due") is None
     assert legend_meaning("Green") is None
     assert legend_meaning("Not rated") is None

@@ -121,6 +121,16 @@ def test_unknown_columns_are_reported_and_row_errors_block_the_import(client, pe
     assert row_counts() == before
 
 
+def test_guessed_columns_are_marked_for_the_manager_to_check(client, personas):
+    client.force_login(personas.manager)
+    rows = [["Ref", "Action", "Timing"], ["1", "Audit", "Q3 2015/16"]]
+    response = client.get(upload(client, csv_bytes(rows), name="plan.csv").url)
+    html = response.content.decode()
+    assert html.count("Guessed from its words: check") == 1
+    (timing,) = [c for c in response.context["check"].columns_form.columns if c.index == 2]
+    assert (timing.field, timing.status) == ("target", "guessed")
+
+
 def test_a_file_with_many_unknown_leads_asks_about_the_first_hundred(client, personas):
     client.force_login(personas.manager)
     rows = [["Ref", "Action", "Lead"], *[[str(n), "Do", f"Officer {n}"] for n in range(1, 131)]]

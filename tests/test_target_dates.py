@@ -285,6 +285,11 @@ FORMS = [
     ("Completed Jan 2015", COMPLETED, "2015-01-01", "2015-01-31"),
     ("Completed – first weekly report wef 11/03/13.", COMPLETED, "2013-03-11", None),
     ("Completed - date to be confirmed", COMPLETED, None, None),
+    ("Feb 2015 - completed", COMPLETED, "2015-02-01", "2015-02-28"),
+    ("Jan 2015 Completed.", COMPLETED, "2015-01-01", "2015-01-31"),
+    ("March 2015 (done)", COMPLETED, "2015-03-01", "2015-03-31"),
+    ("March 2015, to be completed", DATE, "2015-03-01", "2015-03-31"),
+    ("Dec 2015 - not yet complete", DATE, "2015-12-01", "2015-12-31"),
     # to be confirmed
     ("TBC", TBC, None, None),
     ("tbc.", TBC, None, None),

@@ -8,7 +8,13 @@ they are recognised and deliberately not imported.
 Headings are compared after `normalise_heading` ("Lead(s)" -> "lead s", "How will we
 know?" -> "how will we know"). A heading matches a field when it equals one of the
 field's phrases, or starts with one of its `open_phrases` followed by more words
-("Update September 2013" is a progress column, "RAG Q2" a RAG column).
+other than "date" ("Update September 2013" is a progress column, "RAG Q2" a RAG
+column).
+
+A heading no phrase names is guessed from its words by `guess_field` ("Proposed
+action", "By whom", "Resource implications"): plans we have not seen use headings we
+have not listed. Guesses are marked as such in the preview for the manager to check,
+and never take a field that a named column already has.
 """
 
 from __future__ import annotations
@@ -62,6 +68,15 @@ FIELDS: tuple[Field, ...] = (
             "area for improvement",
             "areas for improvement",
             "learning point",
+            "scr recommendation",
+            "scr recommendations",
+            "recommendation finding",
+            "issue",
+            "issues",
+            "issue identified",
+            "key issue",
+            "lesson learned",
+            "lessons learned",
             "strategic priority",
             "strategic priorities",
             "priorities",
@@ -95,6 +110,10 @@ FIELDS: tuple[Field, ...] = (
             "aim",
             "aims",
             "strategic objective",
+            "desired outcome",
+            "desired outcomes",
+            "outcome required",
+            "expected outcome",
         ),
     ),
     Field(
@@ -117,6 +136,11 @@ FIELDS: tuple[Field, ...] = (
             "agreed actions",
             "action to be taken",
             "actions to be taken",
+            "proposed action",
+            "proposed actions",
+            "what will we do",
+            "what will be done",
+            "actions agreed",
             "recommended action",
             "strategic intent",
             "strategic intent and actions",
@@ -168,6 +192,11 @@ FIELDS: tuple[Field, ...] = (
             "strategic lead",
             "lead officer",
             "lead person",
+            "lead officer s",
+            "lead manager",
+            "accountable lead",
+            "accountable officer",
+            "by whom",
             "responsible person",
             "responsible",
             "responsibility",
@@ -203,9 +232,28 @@ FIELDS: tuple[Field, ...] = (
             "success criteria",
             "evidence of completion",
             "impact",
+            "intended impact",
+            "success measure",
+            "measures of success",
+            "how will we know it has made a difference",
+            "how will we measure success",
+            "outcome measure",
+            "outcome measures",
         ),
     ),
-    Field("resources", "Resources", ("resources", "resource", "resources required", "budget")),
+    Field(
+        "resources",
+        "Resources",
+        (
+            "resources",
+            "resource",
+            "resources required",
+            "resource implications",
+            "budget",
+            "cost",
+            "costs",
+        ),
+    ),
     Field(
         "kpis",
         "KPIs",
@@ -237,6 +285,11 @@ FIELDS: tuple[Field, ...] = (
             "due by",
             "date due",
             "when",
+            "date",
+            "target completion date",
+            "target date for completion",
+            "timeframe",
+            "timescale for completion",
         ),
         open_phrases=("target date", "timescale", "by when", "deadline"),
     ),
@@ -272,11 +325,18 @@ FIELDS: tuple[Field, ...] = (
             "progress comments",
             "comments",
             "current position",
+            "status update",
+            "update on progress",
+            "progress and impact",
         ),
         open_phrases=("progress", "update", "progress update", "comments"),
     ),
     Field("next_steps", "Future actions", ("future actions", "next steps", "further actions")),
-    Field("progress_as_at", "Progress as at", ("progress as at", "as at", "date of update")),
+    Field(
+        "progress_as_at",
+        "Progress as at",
+        ("progress as at", "as at", "date of update", "update date", "date updated"),
+    ),
 )
 
 FIELDS_BY_KEY = {field.key: field for field in FIELDS}
@@ -331,10 +391,84 @@ def field_for_heading(value: object) -> str | None:
     if heading in _EXACT:
         return _EXACT[heading]
     for phrase, key in _OPEN:
-        if heading.startswith(phrase + " "):
+        # "Update September 2013" is progress; "Update date" is not: it is guessed.
+        if heading.startswith(phrase + " ") and "date" not in heading[len(phrase) :].split():
             return key
     return None
 
 
 def is_derived_heading(value: object) -> bool:
     return normalise_heading(value) in _DERIVED_EXACT
+
+
+# Guessing a heading from its words --------------------------------------------------------
+# Rules are tried in order and the first whose words the heading holds wins; `unless`
+# words stop a rule. A field of None means "recognised as not ours" (a completion date
+# is not the target date). Longer texts are not headings: they are never guessed.
+GUESS_MAX_WORDS = 8
+
+
+@dataclass(frozen=True)
+class Clue:
+    key: str | None
+    words: frozenset[str]
+    unless: frozenset[str] = frozenset()
+    needs: frozenset[str] = frozenset()  # and one of these too, when given
+
+
+def _clue(key, words, unless=(), needs=()) -> Clue:
+    return Clue(key, frozenset(words.split()), frozenset(unless), frozenset(needs))
+
+
+_REF_WORDS = "no number num ref reference id"
+_REVIEW_WORDS = ("scr", "review", "case", "lcspr", "cspr", "jtai", "inspection", "audit", "dhr")
+_PERSON_WORDS = ("officer", "person", "manager", "who", "whom", "named", "contact")
+# "Inspection recommendation no." numbers the plan's own rows.
+_OWN_REF_WORDS = ("recommendation", "rec", "finding", "action", "item")
+CLUES: tuple[Clue, ...] = (
+    _clue(None, "completed actual", needs=("date", "completed")),
+    _clue(None, "review", needs=("date",)),
+    _clue("progress_as_at", "date", needs=("update", "progress")),
+    _clue("answers", _REF_WORDS, unless=_OWN_REF_WORDS, needs=_REVIEW_WORDS),
+    _clue("ref", _REF_WORDS),
+    _clue("rag", "rag brag rating red amber green"),
+    _clue("progress", "progress update position comment commentary narrative achieved"),
+    _clue("rag", "status"),
+    _clue("next_steps", "next further future"),
+    _clue("kpis", "kpi kpis indicator performance metric"),
+    _clue("evidence", "evidence impact success know difference assurance measure measurement"),
+    _clue("resources", "resource budget cost funding finance"),
+    _clue("lead_agency", "agency organisation organization partner service", unless=_PERSON_WORDS),
+    _clue("lead", "lead responsible responsibility owner accountable " + " ".join(_PERSON_WORDS)),
+    _clue("target", "timescale timeframe deadline target due date when timing completion"),
+    _clue("subgroup", "subgroup group committee panel"),
+    _clue("finding", "recommendation finding issue learning lesson concern weakness gap rec"),
+    _clue("answers", " ".join(_REVIEW_WORDS) + " source"),
+    _clue("objective", "objective outcome aim goal purpose"),
+    _clue("theme", "theme workstream strand area"),
+    _clue("text", "action task activity what how intervention proposal step do"),
+)
+
+
+def _stem(word: str) -> str:
+    """Plural to singular, roughly: "actions" -> "action", "agencies" -> "agency"."""
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def guess_field(value: object) -> str | None:
+    """The field a heading no phrase names probably means, from its words; or None."""
+    heading = normalise_heading(value)
+    words = heading.split()
+    if not words or len(words) > GUESS_MAX_WORDS or heading in _DERIVED_EXACT:
+        return None
+    found = set(words) | {_stem(word) for word in words}
+    for clue in CLUES:
+        if found & clue.words and not found & clue.unless:
+            if clue.needs and not found & clue.needs:
+                continue
+            return clue.key
+    return None

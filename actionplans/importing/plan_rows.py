@@ -7,8 +7,10 @@ writes.
 How a plan's layout is read (each rule has a test):
 
 - The heading row is the first of the first 30 rows naming the action column and at
-  least one other field; rows above it are title rows. A row repeating the headings
-  further down (a table continued on a new page) is skipped.
+  least one other field; rows above it are title rows. Headings are known phrases
+  first; failing that, guessed from their words; failing that, the first row naming
+  three fields is the heading and the manager chooses the action column. A row
+  repeating the headings further down (a table continued on a new page) is skipped.
 - Finding, priority, theme and objective cells are written once, on the first row of
   their block: each applies to the rows below it until the next one. A new finding or
   theme starts without an objective.
@@ -40,6 +42,7 @@ from .cells import cell_text, uk_date
 from .headers import (
     HEADER_SEARCH_ROWS,
     field_for_heading,
+    guess_field,
     is_derived_heading,
     normalise_heading,
 )
@@ -78,11 +81,24 @@ NO_HEADING = "(no heading)"
 # ------------------------------------------------------------------ the heading
 
 
+def _heading_fields(row: SourceRow, *, guess: bool) -> set[str]:
+    fields = set()
+    for value in row.cells:
+        text = cell_text(value)
+        fields.add(field_for_heading(text) or (guess_field(text) if guess else None))
+    return fields - {None}
+
+
 def find_header(rows: list[SourceRow]) -> SourceRow:
-    """The first row naming the action column and at least one other field."""
-    for row in rows[:HEADER_SEARCH_ROWS]:
-        fields = {field_for_heading(cell_text(value)) for value in row.cells} - {None}
-        if "text" in fields and len(fields) >= 2:
+    """The heading row: see the module's docstring."""
+    candidates = rows[:HEADER_SEARCH_ROWS]
+    for guess in (False, True):
+        for row in candidates:
+            fields = _heading_fields(row, guess=guess)
+            if "text" in fields and len(fields) >= 2:
+                return row
+    for row in candidates:
+        if len(_heading_fields(row, guess=True)) >= 3:
             return row
     raise UnreadableFile(
         f"We could not find the table's heading row. In its first {HEADER_SEARCH_ROWS} rows, "
@@ -94,32 +110,40 @@ def find_header(rows: list[SourceRow]) -> SourceRow:
 def map_columns(
     header: SourceRow, body: list[SourceRow], chosen: dict[int, str] | None = None
 ) -> list[ColumnMapping]:
-    """What each column imports as: the manager's choice, else what its heading says."""
+    """What each column imports as: the manager's choice, else what its heading says.
+
+    Headings a phrase names are mapped first, so that a guess never takes their field.
+    """
     width = max([len(header.cells)] + [len(row.cells) for row in body])
-    columns = []
+    headings = [
+        cell_text(header.cells[index]) if index < len(header.cells) else ""
+        for index in range(width)
+    ]
+    columns = [
+        ColumnMapping(index, heading or NO_HEADING, "", "", _sample(body, index))
+        for index, heading in enumerate(headings)
+    ]
+    if chosen is not None:
+        for column, heading in zip(columns, headings, strict=True):
+            column.field = chosen.get(column.index, "")
+            column.status = "chosen" if column.field else _unmapped_status(heading, column.sample)
+        return columns
     used: set[str] = set()
-    for index in range(width):
-        heading = cell_text(header.cells[index]) if index < len(header.cells) else ""
-        sample = _sample(body, index)
-        if chosen is not None:
-            key = chosen.get(index, "")
-            status = "chosen" if key else _unmapped_status(heading, sample)
-        else:
-            key, status = _automatic(heading, sample, used)
-        used.add(key)
-        columns.append(ColumnMapping(index, heading or NO_HEADING, key, status, sample))
-    if chosen is None:
-        _priority_without_finding(columns)
+    for guessing in (False, True):
+        for column, heading in zip(columns, headings, strict=True):
+            if column.status:
+                continue
+            key = guess_field(heading) if guessing else field_for_heading(heading)
+            if key and key in used:
+                # A second column named for a field is reported; a guess is just dropped.
+                column.status = "" if guessing else "duplicate"
+            elif key:
+                column.field, column.status = key, "guessed" if guessing else "matched"
+                used.add(key)
+    for column, heading in zip(columns, headings, strict=True):
+        column.status = column.status or _unmapped_status(heading, column.sample)
+    _priority_without_finding(columns)
     return columns
-
-
-def _automatic(heading: str, sample: str, used: set[str]) -> tuple[str, str]:
-    key = field_for_heading(heading)
-    if key and key in used:
-        return "", "duplicate"
-    if key:
-        return key, "matched"
-    return "", _unmapped_status(heading, sample)
 
 
 def _unmapped_status(heading: str, sample: str) -> str:

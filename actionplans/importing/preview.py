@@ -39,7 +39,9 @@ class ColumnMapping:
     index: int
     heading: str
     field: str  # a FIELDS key, or "" when not imported
-    status: str  # "matched", "chosen", "derived", "unknown", "duplicate" or "empty"
+    # "matched" (a known heading), "guessed" (from its words), "chosen" (by the manager),
+    # "derived", "unknown", "duplicate" or "empty"
+    status: str
     sample: str = ""
 
     @property

@@ -6,8 +6,9 @@ exports print). `rag_for_status` reads all three, plus the plan's own legend, an
 returns None for a word it does not know so that the preview can list it rather
 than guess. An empty cell is "Not rated": no status recorded.
 
-A two-colour status ("A/G", "R/A") takes the worse colour: a board should not be
-told an action is on track when its lead only half says so.
+A two-colour status ("A/G", "R/A", "Green/Amber") takes the worse colour: a board
+should not be told an action is on track when its lead only half says so. Blue with
+green ("G/B") is green: not yet complete.
 """
 
 from __future__ import annotations
@@ -27,12 +28,6 @@ STATUS_WORDS: dict[str, RAG] = {
     "g": RAG.GREEN,
     "blue": RAG.BLUE,
     "b": RAG.BLUE,
-    "a g": RAG.AMBER,
-    "amber green": RAG.AMBER,
-    "r a": RAG.RED,
-    "red amber": RAG.RED,
-    "g b": RAG.GREEN,
-    "green blue": RAG.GREEN,
     # words
     "on track": RAG.GREEN,
     "on target": RAG.GREEN,
@@ -58,6 +53,16 @@ STATUS_WORDS: dict[str, RAG] = {
     "closed": RAG.BLUE,
     "achieved": RAG.BLUE,
     "finished": RAG.BLUE,
+    "embedded": RAG.BLUE,
+    "met": RAG.BLUE,
+    "fully met": RAG.BLUE,
+    "fully achieved": RAG.BLUE,
+    "partially met": RAG.AMBER,
+    "partly met": RAG.AMBER,
+    "partially achieved": RAG.AMBER,
+    "not met": RAG.RED,
+    "not achieved": RAG.RED,
+    "no progress": RAG.RED,
     "not started": RAG.NOT_STARTED,
     "not yet started": RAG.NOT_STARTED,
     "not yet due": RAG.NOT_STARTED,
@@ -68,11 +73,18 @@ STATUS_WORDS: dict[str, RAG] = {
     "na": RAG.NOT_RATED,
 }
 
+# Grey means "not started" in some plans and "closed" in others: the preview asks.
 COLOURS = {"red": RAG.RED, "amber": RAG.AMBER, "green": RAG.GREEN, "blue": RAG.BLUE}
+# A colour written as a word or a letter, for two-colour statuses and legends.
+_COLOUR_WORDS = {"r": RAG.RED, "a": RAG.AMBER, "yellow": RAG.AMBER, "g": RAG.GREEN, "b": RAG.BLUE}
+_COLOUR_WORDS |= COLOURS
+# Worst first: which colour a two-colour status takes.
+_WORST_FIRST = [RAG.RED, RAG.AMBER, RAG.GREEN, RAG.BLUE]
 
 _NON_WORD_RE = re.compile(r"[^a-z0-9]+")
 # "Green – On track", "Blue: complete", "Completed (March 2015)": the first part decides.
-_FIRST_PART_RE = re.compile(r"\s(?:[-\u2013\u2014:]|\()\s*|[(:]")
+# ("=\s*", not "\s*=": no scanning back over a run of spaces.)
+_FIRST_PART_RE = re.compile(r"=\s*|\s(?:[-\u2013\u2014:]|\()\s*|[(:]")
 
 
 def normalise_status(text: str) -> str:
@@ -107,12 +119,23 @@ def _lookup(word: str, words: dict[str, RAG]) -> RAG | None:
         return words[word]
     if word.endswith(" d"):  # "Complete(d)"
         return words.get(word[:-2])
-    return None
+    return _two_colours(word)
+
+
+def _two_colours(word: str) -> RAG | None:
+    """ "a g", "green amber", "r a g": the worst colour named; None unless all are colours."""
+    colours = [_COLOUR_WORDS.get(part) for part in word.split()]
+    if len(colours) < 2 or None in colours:
+        return None
+    return next(colour for colour in _WORST_FIRST if colour in colours)
 
 
 def legend_meaning(text: str) -> tuple[RAG, str] | None:
-    """The plan's own words for a colour, from a "Colour – meaning" cell ("Green – On track")."""
+    """The plan's own words for a colour, from a "Colour – meaning" cell.
+
+    "Green – On track", "G = on track", "Blue: completed", "Red (behind schedule)".
+    """
     parts = _FIRST_PART_RE.split(text.strip(), maxsplit=1)
-    colour = COLOURS.get(normalise_status(parts[0]))
+    colour = _COLOUR_WORDS.get(normalise_status(parts[0]))
     meaning = parts[1].strip().rstrip(")").strip() if len(parts) == 2 else ""
     return (colour, meaning) if colour and meaning else None
