@@ -46,6 +46,18 @@ def test_dry_run_prints_mapping_unknowns_and_counts_and_writes_nothing(board, pl
     assert "Dry run: nothing was written." in out
 
 
+def test_dry_run_says_which_columns_and_agencies_were_guessed(board, tmp_path):
+    path = tmp_path / "guessed.csv"
+    path.write_bytes(
+        csv_bytes([["Ref", "Action", "Lead", "Timing"], ["1", "a", "DCI Smith", "2015"]])
+    )
+    out, _ = import_plan(path, "--board", board.slug, "--dry-run")
+    assert "  C 'Lead' -> Lead as written\n" in out
+    assert "  D 'Timing' -> Target date as written (guessed from its words)" in out
+    assert "Unknown agency 'DCI Smith' (rows 2): left unlinked, lead kept as written " in out
+    assert "(perhaps Cleveland Police)" in out
+
+
 def test_real_run_imports_and_a_second_run_changes_nothing(board, plan_file):
     out, _ = import_plan(plan_file, "--board", board.slug, "--plan-slug", "q-plan")
     assert "Imported into new plan q-plan: 4 created" in out

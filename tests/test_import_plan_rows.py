@@ -282,6 +282,36 @@ def test_agencies_are_matched_by_name_short_name_or_inside_the_lead(board):
     assert preview.unknown_agencies == {"Healthwatch": [5]}
 
 
+def test_a_lead_naming_only_a_kind_of_agency_gets_a_suggestion_not_a_link(db):
+    board = make_board(
+        "kinds",
+        agencies=[("Cleveland Police", "police"), ("CCG", "health"), ("Trust", "health"),
+                  ("SBC", "council"), ("YOT", "youth_justice")],
+    )  # fmt: skip
+    rows = [
+        ["Ref", "Action", "Lead"],
+        ["1", "a", "DCI Jones, Constabulary"],
+        ["2", "b", "Named Nurse"],  # two health agencies: no suggestion
+        ["3", "c", "Head of Early Help"],
+        ["4", "d", "Police and social care"],  # two kinds: no suggestion
+        ["5", "e", "Youth Offending Service manager"],
+        ["6", "f", "Board manager"],
+    ]
+    preview = preview_of(csv_bytes(rows), board)
+    assert [action.agency for action in preview.actions] == [None] * 6
+    suggested = {
+        text: agency and agency.short_name for text, agency in preview.suggested_agencies.items()
+    }
+    assert suggested == {
+        "DCI Jones, Constabulary": "Cleveland Police",
+        "Named Nurse": None,
+        "Head of Early Help": "SBC",
+        "Police and social care": None,
+        "Youth Offending Service manager": "YOT",
+        "Board manager": None,
+    }
+
+
 def test_html_in_cells_is_kept_as_text(board):
     rows = [["Ref", "Action"], ["1", '<script>alert("x")</script> & <b>bold</b>']]
     (action,) = preview_of(csv_bytes(rows), board).actions

@@ -131,6 +131,21 @@ def test_guessed_columns_are_marked_for_the_manager_to_check(client, personas):
     assert (timing.field, timing.status) == ("target", "guessed")
 
 
+def test_a_suggested_agency_is_chosen_in_advance_for_the_manager_to_check(client, personas):
+    police = Agency.objects.get(board__slug="stockton", kind="police")
+    police.short_name = "<i>Cleveland</i> Police"
+    police.save()
+    client.force_login(personas.manager)
+    rows = [["Ref", "Action", "Lead"], ["1", "Audit", "DCI Jones, Constabulary"]]
+    response = client.get(upload(client, csv_bytes(rows), name="plan.csv").url)
+    (field,) = response.context["check"].resolutions_form.agency_fields()
+    assert field.initial == str(police.pk)
+    html = response.content.decode()
+    hint = "Suggested: &lt;i&gt;Cleveland&lt;/i&gt; Police, the board&#x27;s only police agency."
+    assert hint in html
+    assert f'<option value="{police.pk}" selected>' in html
+
+
 def test_a_file_with_many_unknown_leads_asks_about_the_first_hundred(client, personas):
     client.force_login(personas.manager)
     rows = [["Ref", "Action", "Lead"], *[[str(n), "Do", f"Officer {n}"] for n in range(1, 131)]]

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django import forms
+from django.utils.html import escape
 from django.utils.text import slugify
 
 from actionplans.models import RAG, Agency, Plan
@@ -191,22 +192,45 @@ class ResolutionsForm(forms.Form):
             (NEW_AGENCY, "Create a new agency with this name"),
             *agencies,
         ]
-        self.agency_names = self._ask("agency", preview.unknown_agencies, agency_choices, "")
+        suggested = {text: agency for text, agency in preview.suggested_agencies.items() if agency}
+        self.agency_names = self._ask(
+            "agency",
+            preview.unknown_agencies,
+            agency_choices,
+            "",
+            initials={text: str(agency.pk) for text, agency in suggested.items()},
+            hints={
+                text: f"Suggested: {agency.short_name}, the board's only "
+                f"{agency.get_kind_display().lower()} agency. Check it."
+                for text, agency in suggested.items()
+            },
+        )
         self.unasked_agencies = len(preview.unknown_agencies) - len(self.agency_names)
         self.status_words = self._ask(
             "status", preview.unknown_statuses, RAG.choices, RAG.NOT_RATED.value
         )
 
-    def _ask(self, prefix: str, unknown: dict[str, list[int]], choices, initial) -> dict[str, str]:
+    def _ask(
+        self,
+        prefix: str,
+        unknown: dict[str, list[int]],
+        choices,
+        initial: str,
+        *,
+        initials: dict[str, str] | None = None,
+        hints: dict[str, str] | None = None,
+    ) -> dict[str, str]:
         names = {}
         for text, rows in list(unknown.items())[:MAX_QUESTIONS]:
             name = f"{prefix}_{choice_key(text)}"
+            hint = (hints or {}).get(text)
             self.fields[name] = forms.ChoiceField(
                 label=text,
                 choices=choices,
                 required=False,
-                initial=initial,
-                help_text=_rows_text(rows),
+                initial=(initials or {}).get(text, initial),
+                # Help text is printed as HTML: the hint names an agency, so escape it.
+                help_text=escape(f"{_rows_text(rows)}. {hint}" if hint else _rows_text(rows)),
                 widget=_govuk(forms.Select(), "govuk-select"),
             )
             names[name] = text

@@ -34,7 +34,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from actionplans.models import Action, Agency, Theme
+from actionplans.models import Action, Agency, AgencyKind, Theme
 from actionplans.target_dates import resolve_target
 from reviews.models import Board, Finding, FindingKind
 
@@ -206,21 +206,53 @@ def build_preview(
     return preview
 
 
+# Words that say what kind of agency a lead belongs to, when its name is not written.
+KIND_WORDS: dict[str, tuple[str, ...]] = {
+    AgencyKind.POLICE: ("police", "constabulary", "dci", "det supt", "detective"),
+    AgencyKind.HEALTH: ("nhs", "ccg", "icb", "hospital", "gp", "gps", "named nurse",
+                        "designated nurse", "midwife", "midwifery", "paediatrician", "camhs",
+                        "health visiting", "health visitor", "health visitors"),
+    AgencyKind.EDUCATION: ("school", "schools", "education", "academy", "academies",
+                           "college", "headteacher", "head teacher"),
+    AgencyKind.PROBATION: ("probation", "crc", "nps"),
+    AgencyKind.YOUTH_JUSTICE: ("yot", "yos", "youth offending", "youth justice"),
+    AgencyKind.COUNCIL: ("council", "local authority", "social care", "children s services",
+                         "childrens services", "early help", "social work"),
+}  # fmt: skip
+
+
 class AgencyMatcher:
     """Finds a board's agency in a lead cell: by name or short name, whole words only.
 
     An exact match wins; otherwise the agency named earliest in the cell (the longest
     name at that place: "Public Health" before "Health"), as the seed plans' leads
     were mapped by hand.
+
+    A lead that names no agency may still say its kind ("DCI Jones, Police", "Named
+    Nurse"): `suggest` offers the board's one agency of that kind, for the manager to
+    confirm. It never links by itself.
     """
 
     def __init__(self, board: Board) -> None:
         self.names: dict[str, Agency] = {}
+        by_kind: dict[str, list[Agency]] = {}
         for agency in Agency.objects.filter(board=board).order_by("short_name"):
             for name in (agency.short_name, agency.name):
                 self.names.setdefault(normalise_heading(name), agency)
+            by_kind.setdefault(agency.kind, []).append(agency)
         self.names.pop("", None)
+        self.only_of_kind = {kind: found[0] for kind, found in by_kind.items() if len(found) == 1}
         self._cache: dict[str, Agency | None] = {}
+
+    def suggest(self, text: str) -> Agency | None:
+        """The board's only agency of the one kind the lead's words name, if any."""
+        padded = f" {normalise_heading(text)} "
+        kinds = {
+            kind
+            for kind, words in KIND_WORDS.items()
+            if any(f" {word} " in padded for word in words)
+        }
+        return self.only_of_kind.get(kinds.pop()) if len(kinds) == 1 else None
 
     def match(self, text: str) -> Agency | None:
         if text not in self._cache:
@@ -571,6 +603,9 @@ class _PlanReader:
         action.agency = self.agencies.match(name)
         if action.agency is None and action.agency_name:
             self.preview.unknown_agencies.setdefault(action.agency_name, []).append(action.row)
+            if action.agency_name not in self.preview.suggested_agencies:
+                suggestion = self.agencies.suggest(action.agency_name)
+                self.preview.suggested_agencies[action.agency_name] = suggestion
 
     def _as_at(self, row: int, value: Value) -> date | None:
         if value is None or value == "":

@@ -128,6 +128,8 @@ class ImportPreview:
     errors: list[RowProblem] = field(default_factory=list)
     notes: list[RowProblem] = field(default_factory=list)
     unknown_agencies: dict[str, list[int]] = field(default_factory=dict)
+    # For each unknown agency name: the board's one agency of the kind it names, or None.
+    suggested_agencies: dict[str, Agency | None] = field(default_factory=dict)
     unknown_statuses: dict[str, list[int]] = field(default_factory=dict)
     legend: dict[str, str] = field(default_factory=dict)
     # The manager's answers: agency name -> "" (leave unlinked), "new" or an agency pk;

@@ -84,7 +84,8 @@ class Command(BaseCommand):
         write(f"{preview.table.description}: headings on row {preview.header_row}.")
         for column in preview.columns:
             if column.field:
-                write(f"  {column.letter} {column.heading!r} -> {column.label}")
+                guessed = " (guessed from its words)" if column.status == "guessed" else ""
+                write(f"  {column.letter} {column.heading!r} -> {column.label}{guessed}")
             elif column.status == "derived":
                 write(f"  {column.letter} {column.heading!r}: worked out by the app, not imported")
             elif column.is_reported:
@@ -95,8 +96,11 @@ class Command(BaseCommand):
             f"{len(preview.objectives)} objectives."
         )
         for name, rows in preview.unknown_agencies.items():
+            suggested = preview.suggested_agencies.get(name)
+            hint = f" (perhaps {suggested.short_name})" if suggested else ""
             write(
-                f"Unknown agency {name!r} (rows {_rows(rows)}): left unlinked, lead kept as written"
+                f"Unknown agency {name!r} (rows {_rows(rows)}): left unlinked, "
+                f"lead kept as written{hint}"
             )
         for word, rows in preview.unknown_statuses.items():
             write(f"Unknown status {word!r} (rows {_rows(rows)}): imported as Not rated")
