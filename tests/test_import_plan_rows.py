@@ -7,6 +7,8 @@ import time
 import pytest
 from test_import_samples import CASE_PLAN, csv_bytes, make_board, preview_of, xlsx_bytes
 
+from actionplans.importing.plan_rows import build_preview
+from actionplans.importing.readers import read_table
 from actionplans.models import RAG
 from reviews.models import FindingKind
 
@@ -310,6 +312,40 @@ def test_a_lead_naming_only_a_kind_of_agency_gets_a_suggestion_not_a_link(db):
         "Youth Offending Service manager": "YOT",
         "Board manager": None,
     }
+
+
+def test_cells_merged_down_over_several_actions_belong_to_each(board):
+    rows = [
+        ["Plan title"],
+        ["Finding", "Ref", "Action", "Lead", "Target date", "RAG", "Progress"],
+        ["Finding 1. Sharing", "1.1", "Refresh protocol", "Cleveland Police",
+         datetime.datetime(2015, 3, 31), "Green", "Done"],
+        [None, "1.2", "Train staff", None, None, None, "Half trained"],
+        [None, "1.3", "Audit sharing", None, "Ongoing", None, None],
+        [None, None, None, "Health", None, None, None],  # a second lead of 1.3
+        ["Finding 2. Neglect", "2.1", "Adopt toolkit", "Health", "2016", "Red", None],
+        [None, None, None, "Council", None, None, None],  # its text cell merged down
+    ]  # fmt: skip
+    merged = ["A3:A6", "D3:D5", "E3:E4", "F3:F6", "C7:C8"]
+    table = read_table(xlsx_bytes(rows, merged=merged))
+    assert table.merged_down[(4, 3)] == 3 and (3, 3) not in table.merged_down
+    preview = build_preview(table, board=board)
+    assert not preview.errors, preview.errors
+    found = [
+        (a.ref, a.values["lead"], a.values["target"], a.rag, a.values["progress"], a.finding.number)
+        for a in preview.actions
+    ]
+    assert found == [
+        ("1.1", "Cleveland Police", "31/03/2015", RAG.GREEN, "Done", "1"),
+        ("1.2", "Cleveland Police", "31/03/2015", RAG.GREEN, "Half trained", "1"),
+        ("1.3", "Cleveland Police\nHealth", "Ongoing", RAG.GREEN, "", "1"),
+        ("2.1", "Health\nCouncil", "2016", RAG.RED, "", "2"),
+    ]
+    assert [a.agency.short_name for a in preview.actions] == ["Cleveland Police"] * 3 + ["Health"]
+
+
+def test_a_csv_has_no_merged_cells(board):
+    assert read_table(csv_bytes(CASE_PLAN)).merged_down == {}
 
 
 def test_html_in_cells_is_kept_as_text(board):

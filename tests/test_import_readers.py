@@ -18,6 +18,7 @@ from test_import_samples import (
     CASE_PLAN,
     csv_bytes,
     replace_part,
+    sheet_xml,
     xlsx_bytes,
     xlsx_with_sheet,
     zip_bytes,
@@ -28,6 +29,7 @@ from actionplans.importing.readers import (
     MAX_CELL_CHARS,
     MAX_COLUMNS,
     MAX_FILE_BYTES,
+    MAX_MERGED_CELLS,
     MAX_ROWS,
     MissingSheet,
     UnreadableFile,
@@ -255,3 +257,20 @@ def test_two_thousand_columns_are_refused(make):
 def test_too_many_rows_are_refused():
     data = b"Ref,Action\n" + b"1,Do\n" * MAX_ROWS
     assert "more than 20,000 rows" in refused(data)
+
+
+def test_merged_ranges_are_read_within_bounds():
+    """A sheet claiming 10,000 merged ranges down to row 1,048,576 notes a bounded number."""
+    rows = [["Ref", "Action"], *[[str(n), "Do"] for n in range(1, 3001)]]
+    merges = "".join(
+        f'<mergeCell ref="{column}{row}:{column}1048576"/>'
+        for row in range(2, 502)
+        for column in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[: 100 // 5]
+    )
+    sheet = sheet_xml(rows).replace(
+        b"</worksheet>", f"<mergeCells>{merges}</mergeCells></worksheet>".encode()
+    )
+    table = read_table(replace_part(xlsx_bytes([["x"]]), "xl/worksheets/sheet1.xml", sheet))
+    assert len(table.rows) == 3001
+    assert 0 < len(table.merged_down) <= MAX_MERGED_CELLS
+    assert max(row for row, _column in table.merged_down) == 3001

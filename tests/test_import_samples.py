@@ -48,10 +48,15 @@ def csv_bytes(rows, *, delimiter=",", encoding="utf-8") -> bytes:
     return buffer.getvalue().encode(encoding)
 
 
-def xlsx_bytes(rows, *, title="Plan", more_sheets=None, formulas=False) -> bytes:
-    """An XLSX of `rows`; text starting with "=" stays text unless `formulas`."""
+def xlsx_bytes(rows, *, title="Plan", more_sheets=None, formulas=False, merged=()) -> bytes:
+    """An XLSX of `rows`; text starting with "=" stays text unless `formulas`.
+
+    `merged`: ranges to merge ("D5:D7"), as Excel does: only the first cell keeps a value.
+    """
     workbook = Workbook()
     _fill(workbook.active, title, rows, formulas)
+    for cells in merged:
+        workbook.active.merge_cells(cells)
     for name, sheet_rows in (more_sheets or {}).items():
         _fill(workbook.create_sheet(name), name, sheet_rows, formulas)
     buffer = io.BytesIO()

@@ -22,6 +22,8 @@ How a plan's layout is read (each rule has a test):
   the heading of those sub-refs: a theme at the top level, an objective below it.
 - A row with no action text and no ref continues the action above it (a second owner
   or KPI written on its own row): its cells are added on new lines.
+- In a workbook, a lead, date, status... cell merged down over several actions belongs
+  to each of them.
 - Refs lose a trailing full stop ("1." is "1"). When plain numbers repeat (each
   recommendation numbering its actions from 1, as Ofsted plans do) they are prefixed
   with their finding or theme ("2.1"); a row without a ref gets the next ref in its
@@ -74,6 +76,8 @@ CONTINUED = (
     "next_steps",
     "answers",
 )
+# Fields an empty cell under a merged range does not take from the range's first row.
+_NOT_FILLED_FROM_MERGES = {"ref", "text", *CARRIED}
 # A "no heading" column letter is still a column: its cells are reported, not dropped.
 NO_HEADING = "(no heading)"
 
@@ -341,6 +345,8 @@ class _PlanReader:
         self.objective: ParsedObjective | None = None
         self.parents: list[str] = []  # refs of parent rows in force ("1", "1.2")
         self.in_full: set[str] = set()
+        self.merged_down = preview.table.merged_down
+        self.lines: dict[int, _Line] = {}
 
     # ---- walking
 
@@ -358,6 +364,7 @@ class _PlanReader:
 
     def read_body(self, source_rows: list[SourceRow]) -> None:
         rows = [_Line.of(row) for row in source_rows]  # each cell read once
+        self.lines = {row.number: row for row in rows}
         self.in_full = self._written_in_full(rows)
         for row, next_ref in zip(rows, self._next_refs(rows), strict=True):
             if self._repeats_header(row):
@@ -413,9 +420,29 @@ class _PlanReader:
         if ref and next_ref.startswith(ref + ".") and self._only_ref_and_text(texts):
             self._parent(ref, texts["text"])
             return
+        anchors = self._merged_from_above(row, texts)
         self._add_action(
-            row.number, ref, texts, self._raw(row, "target"), self._raw(row, "progress_as_at")
+            row.number,
+            ref,
+            texts,
+            self._raw(anchors.get("target", row), "target"),
+            self._raw(anchors.get("progress_as_at", row), "progress_as_at"),
         )
+
+    def _merged_from_above(self, row: _Line, texts: dict[str, str]) -> dict[str, _Line]:
+        """An empty cell in a range merged down from an earlier row takes that row's value:
+        a lead or target date merged over three actions belongs to all three. Refs, action
+        text and block columns are left alone (blocks carry down anyway). Returns the row
+        each filled field came from."""
+        anchors = {}
+        for key, index in self.columns.items():
+            if key in _NOT_FILLED_FROM_MERGES or texts.get(key):
+                continue
+            anchor = self.lines.get(self.merged_down.get((row.number, index), 0))
+            if anchor is not None:
+                texts[key] = self._cell(anchor, index)
+                anchors[key] = anchor
+        return anchors
 
     # ---- headings and blocks
 

@@ -21,6 +21,11 @@ Formulas are never evaluated. XLSX is opened with ``data_only=True``: a formula 
 gives the value Excel last saved for it (what the author saw), never the formula
 text; a formula with no saved value (files written by some tools) reads as empty.
 Text that merely starts with "=" is text and stays text.
+
+Merged cells: a value merged down over several rows sits in the range's first row only.
+`Table.merged_down` says, for each cell below it in the range's first column, which
+row holds the value; the plan reader decides what that means (a lead merged over
+three actions leads all three).
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.cell import range_boundaries
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +54,7 @@ MAX_ZIP_MEMBERS = 1000
 MAX_COLUMNS = 200
 MAX_ROWS = 20_000
 MAX_CELL_CHARS = 100_000
+MAX_MERGED_CELLS = 200_000
 
 DELIMITERS = (",", ";", "\t")
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
@@ -84,6 +91,8 @@ class Table:
     sheet_names: list[str] = field(default_factory=list)
     encoding: str = ""
     delimiter: str = ""
+    # (row number, column index) -> the row whose cell was merged down over it
+    merged_down: dict[tuple[int, int], int] = field(default_factory=dict)
 
     @property
     def description(self) -> str:
@@ -142,6 +151,8 @@ def read_xlsx(data: bytes, *, sheet: str | None = None) -> Table:
     try:
         worksheet = _choose_sheet(workbook, sheet)
         rows = _worksheet_rows(worksheet)
+        last_row = rows[-1].number if rows else 0
+        merged_down = _merged_down(data, getattr(worksheet, "_worksheet_path", ""), last_row)
     except UnreadableFile:
         raise
     except Exception as error:
@@ -154,6 +165,7 @@ def read_xlsx(data: bytes, *, sheet: str | None = None) -> Table:
         file_kind="xlsx",
         sheet_name=worksheet.title,
         sheet_names=list(workbook.sheetnames),
+        merged_down=merged_down,
     )
 
 
@@ -252,6 +264,39 @@ def _worksheet_rows(worksheet) -> list[SourceRow]:
         if row is not None:
             rows.append(row)
     return rows
+
+
+def _merged_down(data: bytes, path: str, last_row: int) -> dict[tuple[int, int], int]:
+    """Cells under the first row of a merged range, in its first column -> that first row.
+
+    openpyxl's read-only mode does not read merged ranges, so the sheet's XML (already
+    checked for DOCTYPEs and bounded in size) is parsed for its <mergeCell> elements,
+    only when it has any. Only rows up to the last one holding a value count, and at
+    most MAX_MERGED_CELLS cells are noted (a real plan needs a few thousand).
+    """
+    if not path:
+        return {}
+    with zipfile.ZipFile(io.BytesIO(data)) as archive, archive.open(path.lstrip("/")) as part:
+        xml = part.read()
+    if b"mergeCell" not in xml:
+        return {}
+    merged: dict[tuple[int, int], int] = {}
+    noted = 0  # cells noted, overlapping ranges counted again: it bounds the work
+    for _event, element in iterparse(io.BytesIO(xml), events=("end",), forbid_dtd=True):
+        if element.tag.rsplit("}", 1)[-1] == "mergeCell":
+            try:
+                first_col, first_row, _last_col, range_end = range_boundaries(element.get("ref"))
+            except (TypeError, ValueError):
+                continue  # openpyxl has refused such a sheet already; never reached
+            rows = range(first_row + 1, min(range_end, last_row, MAX_ROWS) + 1)
+            noted += len(rows)
+            if noted > MAX_MERGED_CELLS:
+                logger.info("Stopped reading merged ranges after %s cells", MAX_MERGED_CELLS)
+                break
+            for row in rows:
+                merged[(row, first_col - 1)] = first_row
+        element.clear()
+    return merged
 
 
 # ---------------------------------------------------------------------------- CSV
