@@ -46,15 +46,16 @@ def test_dry_run_prints_mapping_unknowns_and_counts_and_writes_nothing(board, pl
     assert "Dry run: nothing was written." in out
 
 
-def test_dry_run_says_which_columns_and_agencies_were_guessed(board, tmp_path):
+def test_dry_run_says_which_columns_agencies_and_key_were_read(board, tmp_path):
     path = tmp_path / "guessed.csv"
-    path.write_bytes(
-        csv_bytes([["Ref", "Action", "Lead", "Timing"], ["1", "a", "DCI Smith", "2015"]])
-    )
+    rows = [["Key: G = Moving; R = Stuck"], ["Ref", "Action", "Lead", "Timing"],
+            ["1", "a", "DCI Smith", "2015"]]  # fmt: skip
+    path.write_bytes(csv_bytes(rows))
     out, _ = import_plan(path, "--board", board.slug, "--dry-run")
     assert "  C 'Lead' -> Lead as written\n" in out
     assert "  D 'Timing' -> Target date as written (guessed from its words)" in out
-    assert "Unknown agency 'DCI Smith' (rows 2): left unlinked, lead kept as written " in out
+    assert "RAG key: Red = Stuck; Green = Moving\n" in out
+    assert "Unknown agency 'DCI Smith' (rows 3): left unlinked, lead kept as written " in out
     assert "(perhaps Cleveland Police)" in out
 
 

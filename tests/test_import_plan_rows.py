@@ -348,6 +348,39 @@ def test_a_csv_has_no_merged_cells(board):
     assert read_table(csv_bytes(CASE_PLAN)).merged_down == {}
 
 
+def test_a_rag_key_above_the_table_is_the_legend_and_reads_the_statuses(board):
+    rows = [
+        ["Child T: multi-agency action plan – Version 2"],
+        ["RAG key: R = Not on track; A = Some delay; G = On track; B = Complete"],
+        ["Ref", "Action", "RAG"],
+        ["1", "a", "Some delay"],
+        ["2", "b", "G"],
+        ["3", "c", "Stalled"],
+    ]
+    preview = preview_of(csv_bytes(rows), board)
+    assert preview.legend == {
+        "red": "Not on track", "amber": "Some delay", "green": "On track", "blue": "Complete",
+    }  # fmt: skip
+    assert [action.rag for action in preview.actions] == [RAG.AMBER, RAG.GREEN, None]
+    assert preview.unknown_statuses == {"Stalled": [6]}
+
+
+def test_a_key_written_a_colour_a_row_is_read_and_a_lone_colour_is_not(board):
+    rows = [
+        ["Red – Behind schedule", None, "Green – Moving on"],
+        ["Blue - Done and dusted"],
+        ["Ref", "Action", "RAG"],
+        ["1", "a", "Moving on"],
+    ]
+    preview = preview_of(csv_bytes(rows), board)
+    assert preview.legend == {
+        "red": "Behind schedule", "green": "Moving on", "blue": "Done and dusted",
+    }  # fmt: skip
+    assert preview.actions[0].rag == RAG.GREEN
+    lone = [["Green: a greener county plan"], ["Ref", "Action"], ["1", "a"]]
+    assert preview_of(csv_bytes(lone), board).legend == {}
+
+
 def test_html_in_cells_is_kept_as_text(board):
     rows = [["Ref", "Action"], ["1", '<script>alert("x")</script> & <b>bold</b>']]
     (action,) = preview_of(csv_bytes(rows), board).actions

@@ -165,6 +165,19 @@ def test_status_word_choice_and_legend_words(board):
     assert dict(plan.actions.values_list("ref", "rag")) == {"1": RAG.GREEN, "2": RAG.BLUE}
 
 
+def test_a_key_above_the_table_becomes_the_new_plans_legend(board):
+    rows = [
+        ["Key: Red = Stalled | Amber = Slipping | Green = On track | Blue = Signed off"],
+        ["Ref", "Action", "RAG"],
+        ["1", "a", "Slipping"],
+    ]
+    run(board, rows)
+    plan = Plan.objects.get(slug="child-q-plan")
+    # "On track" is what green means anyway: only the plan's own words are kept.
+    assert plan.rag_legend == {"red": "Stalled", "amber": "Slipping", "blue": "Signed off"}
+    assert plan.actions.get().rag == RAG.AMBER
+
+
 def test_row_errors_refuse_the_import_and_write_nothing(board):
     before = row_counts()
     rows = [*CASE_PLAN, [None, "3.1", "", "Police", "", "", "", ""]]

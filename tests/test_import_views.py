@@ -121,12 +121,14 @@ def test_unknown_columns_are_reported_and_row_errors_block_the_import(client, pe
     assert row_counts() == before
 
 
-def test_guessed_columns_are_marked_for_the_manager_to_check(client, personas):
+def test_guessed_columns_and_the_files_rag_key_are_shown_for_the_manager_to_check(client, personas):
     client.force_login(personas.manager)
-    rows = [["Ref", "Action", "Timing"], ["1", "Audit", "Q3 2015/16"]]
+    rows = [["Red = <b>Stuck</b>, Green = Moving"], ["Ref", "Action", "Timing"],
+            ["1", "Audit", "Q3 2015/16"]]  # fmt: skip
     response = client.get(upload(client, csv_bytes(rows), name="plan.csv").url)
     html = response.content.decode()
     assert html.count("Guessed from its words: check") == 1
+    assert "Red: &lt;b&gt;Stuck&lt;/b&gt;<br>Green: Moving" in html
     (timing,) = [c for c in response.context["check"].columns_form.columns if c.index == 2]
     assert (timing.field, timing.status) == ("target", "guessed")
 

@@ -14,6 +14,8 @@ How a plan's layout is read (each rule has a test):
 - Finding, priority, theme and objective cells are written once, on the first row of
   their block: each applies to the rows below it until the next one. A new finding or
   theme starts without an objective.
+- A RAG key in the title rows ("R = Not on track, A = Some delay, G = On track", or a
+  colour a row) is the new plan's legend, and its words read the status cells.
 - A row with one cell, in the table's first column and without a ref, is a heading:
   "Finding 2. ...", "Recommendation No. 1 - for immediate improvement" or "Priority 3"
   start a finding (the one-cell rows right after it are its text); any other short
@@ -59,7 +61,7 @@ from .preview import (
     RowProblem,
 )
 from .readers import SourceRow, Table, UnreadableFile, Value
-from .statuses import legend_meaning, rag_for_status
+from .statuses import legend_in_text, legend_meaning, rag_for_status
 
 # Fields whose cell applies to the rows below it until the next one.
 CARRIED = ("finding", "priority", "theme", "objective")
@@ -351,8 +353,9 @@ class _PlanReader:
     # ---- walking
 
     def read_title_rows(self, rows: list[SourceRow], header: SourceRow) -> None:
-        """Above the heading row, title rows are skipped; a finding heading (and its text)
-        is read, and so is a theme written on the row right above the headings."""
+        """Above the heading row, title rows are skipped; a RAG key, a finding heading (and
+        its text) are read, and so is a theme written on the row right above the headings."""
+        self._key_above(rows)
         for row in map(_Line.of, rows):
             texts = [text for text in row.texts if text]
             if len(texts) != 1:
@@ -361,6 +364,14 @@ class _PlanReader:
                 self._heading(texts[0])
             elif row.number == header.number - 1 and len(texts[0]) <= _THEME_TITLE_MAX:
                 self._start_theme(self._theme(texts[0]))
+
+    def _key_above(self, rows: list[SourceRow]) -> None:
+        """A RAG key in the title rows is the plan's own legend; the words it gives read
+        the status cells too (a legend of the plan imported into wins)."""
+        key = legend_in_text([cell_text(value) for row in rows for value in row.cells])
+        for status, words in key.items():
+            self.preview.legend.setdefault(status.value, words)
+        self.legend = {status.value: words for status, words in key.items()} | self.legend
 
     def read_body(self, source_rows: list[SourceRow]) -> None:
         rows = [_Line.of(row) for row in source_rows]  # each cell read once

@@ -149,6 +149,11 @@ class ImportPreview:
         return {column.field: column for column in self.columns if column.field}
 
     @property
+    def legend_items(self) -> list[tuple[str, str]]:
+        """The plan's own words for its colours, as read: (colour, words), in RAG order."""
+        return [(rag.label, self.legend[rag.value]) for rag in RAG if rag.value in self.legend]
+
+    @property
     def reported_columns(self) -> list[ColumnMapping]:
         return [column for column in self.columns if column.is_reported]
 

@@ -139,3 +139,21 @@ def legend_meaning(text: str) -> tuple[RAG, str] | None:
     colour = _COLOUR_WORDS.get(normalise_status(parts[0]))
     meaning = parts[1].strip().rstrip(")").strip() if len(parts) == 2 else ""
     return (colour, meaning) if colour and meaning else None
+
+
+# A key above the table: "RAG key: R = Not on track, A = Some delay, G = On track", or
+# one colour a row. Pieces are split at line breaks, ";", "," and "|".
+_LEGEND_PIECE_SPLIT_RE = re.compile(r"[\n;,|]|\t|\s{3,}")
+_KEY_LABEL_RE = re.compile(r"^\s*(?:rag|brag)?\s*(?:key|legend|rating|status)\s*:\s*", re.I)
+
+
+def legend_in_text(texts: list[str]) -> dict[RAG, str]:
+    """The colours a key above a table explains, with their words; empty unless it names
+    two colours or more (a lone "Green: ..." is more likely a title than a key)."""
+    found: dict[RAG, str] = {}
+    for text in texts:
+        for piece in _LEGEND_PIECE_SPLIT_RE.split(text[:2000]):
+            meaning = legend_meaning(_KEY_LABEL_RE.sub("", piece))
+            if meaning and len(meaning[1]) <= 200:
+                found.setdefault(*meaning)
+    return found if len(found) >= 2 else {}

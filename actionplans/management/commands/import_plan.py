@@ -95,6 +95,9 @@ class Command(BaseCommand):
             f"{len(preview.findings)} findings, {len(preview.themes)} themes, "
             f"{len(preview.objectives)} objectives."
         )
+        if preview.legend_items:
+            key = "; ".join(f"{colour} = {words}" for colour, words in preview.legend_items)
+            write(f"RAG key: {key}")
         for name, rows in preview.unknown_agencies.items():
             suggested = preview.suggested_agencies.get(name)
             hint = f" (perhaps {suggested.short_name})" if suggested else ""
