@@ -18,18 +18,20 @@ Day first (UK).
     20yy. A four-digit year first ("2012-09-30") is ISO. "06/2017" is June 2017.
 Month names.
     Full, three-letter, "Sept", any case, with or without a full stop. "31st March
-    2015", "1st of June 2014" and "March 31 2015" are days. A two-digit number after
-    a month name is a year ("Mar-17", "Mar 17", "December 16" as Excel displays them)
-    unless an ordinal suffix ("March 31st") or a four-digit year ("March 31 2015") follows.
+    2015", "1st of June 2014", "31-Mar-22" and "March 31 2015" are days. A two-digit
+    number after a month name is a year ("Mar-17", "Mar 17", "December 16" as Excel
+    displays them) unless an ordinal suffix ("March 31st") or a four-digit year ("March
+    31 2015") follows.
 Ranges.
     Two periods joined by a dash (any kind), "to", "until" or "/" run from the start of
     the first to the end of the second. The first part may leave its year out ("Sep –
     Dec 2014", "June/July 2012"); it takes the year of the second part, or the year
     before when it would otherwise start after it ("Nov – Feb 2015" starts Nov 2014).
 Quarters.
-    A quarter of a financial year is a UK financial quarter (Q1 = Apr–Jun): "Q2 2015/16"
-    is Jul–Sep 2015, "Q4 2014/15" is Jan–Mar 2015. A quarter of a single year ("Q3
-    2014") is a calendar quarter (Jul–Sep 2014). A quarter without a year is not read.
+    "Q3", "Qtr 3" or "Quarter 3". A quarter of a financial year is a UK financial
+    quarter (Q1 = Apr–Jun): "Q2 2015/16" is Jul–Sep 2015, "Q4 2014/15" is Jan–Mar
+    2015. A quarter of a single year ("Q3 2014") is a calendar quarter (Jul–Sep 2014).
+    A quarter without a year is not read.
 Years.
     Two years a year apart written "2012/13", "2012-13", "2013~14" or "2012/2013", or
     after "FY" / "financial year", are a UK financial year (1 April – 31 March). After
@@ -438,7 +440,7 @@ class _Reader:
         return _quarter(number, year.start.year, financial=True), j
 
     def quarter_number(self, i: int) -> tuple[int | None, int]:
-        if self.word(i) not in {"q", "quarter"}:
+        if self.word(i) not in {"q", "qtr", "quarter"}:
             return None, i
         number = self.num(i + 1, (1,))
         if number is None or not 1 <= number <= 4:
@@ -516,11 +518,14 @@ class _Reader:
         return _Partial(lambda y: _months(y, month, month)), j
 
     def day_first(self, i: int) -> tuple[_Piece | None, int] | None:
-        """Read a day first: "31st March 2015", "1st of June 2014", "17 March" (partial)."""
+        """Read a day first: "31st March 2015", "1st of June 2014", "31-Mar-22" (as Excel
+        shows dates), "17 March" (partial)."""
         day, j = self.read_day(i)
         if day is None:
             return None
         if self.word(j) == "of":
+            j += 1
+        elif self.punct(j) in {"-", "/", "."} and self._tight(j) and self._tight(j + 1):
             j += 1
         month, j = self.read_month(j)
         if month is None:

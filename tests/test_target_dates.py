@@ -277,6 +277,13 @@ FORMS = [
     ("Quarterly contract monitoring, wef August 2013 onwards.", ONWARDS, "2013-08-01", None),
     ("from May 2013 to June 2013", DATE, "2013-05-01", "2013-06-30"),
     ("Dec 2014, from Jan 2016", ONWARDS, "2014-12-01", None),
+    # as Excel shows dates, and other ways of writing quarters
+    ("31-Mar-22", DATE, "2022-03-31", "2022-03-31"),
+    ("1-Apr-2021", DATE, "2021-04-01", "2021-04-01"),
+    ("31-Mar-22 - 30-Jun-22", DATE, "2022-03-31", "2022-06-30"),
+    ("Qtr 3 2021/22", DATE, "2021-10-01", "2021-12-31"),
+    ("Qtr 1 2022", DATE, "2022-01-01", "2022-03-31"),
+    ("31 - Mar 2022", DATE, "2022-03-01", "2022-03-31"),
     # completed
     ("Completed.", COMPLETED, None, None),
     ("Complete", COMPLETED, None, None),
