@@ -385,6 +385,10 @@ class _Reader:
             return month, i + 2
         return month, i + 1
 
+    def _joins_tightly(self, i: int) -> bool:
+        """Whether token i is "-", "/" or "." with no space either side ("31-Mar")."""
+        return self.punct(i) in {"-", "/", "."} and self._tight(i) and self._tight(i + 1)
+
     def _tight(self, i: int) -> bool:
         tok = self.tok(i)
         return bool(tok and tok.tight)
@@ -523,9 +527,7 @@ class _Reader:
         day, j = self.read_day(i)
         if day is None:
             return None
-        if self.word(j) == "of":
-            j += 1
-        elif self.punct(j) in {"-", "/", "."} and self._tight(j) and self._tight(j + 1):
+        if self.word(j) == "of" or self._joins_tightly(j):
             j += 1
         month, j = self.read_month(j)
         if month is None:
