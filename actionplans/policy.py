@@ -148,9 +148,13 @@ def can_edit_update(user, update: ProgressUpdate) -> bool:
 
 
 def can_approve_update(user, update: ProgressUpdate) -> bool:
-    return update.status == UpdateStatus.PENDING and can_manage_board(
-        user, update.action.plan.board_id
-    )
+    return update.status == UpdateStatus.PENDING and can_decide_updates(user, update)
+
+
+def can_decide_updates(user, update: ProgressUpdate) -> bool:
+    """Whether the user approves and returns the updates of this board (pending or not:
+    a second manager clicking Approve is told who decided first)."""
+    return can_manage_board(user, update.action.plan.board_id)
 
 
 def can_comment(user, action: Action) -> bool:

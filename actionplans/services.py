@@ -259,9 +259,7 @@ def update_edit(*, update: ProgressUpdate, editor, data: dict) -> ProgressUpdate
 @transaction.atomic
 def update_approve(*, update: ProgressUpdate, approver) -> ProgressUpdate:
     """The update becomes the action's current progress and RAG, with history."""
-    locked = ProgressUpdate.objects.select_for_update().get(pk=update.pk)
-    if not policy.can_approve_update(approver, locked):
-        raise PermissionDenied
+    locked = _lock_pending(update, approver)
     action = _lock_action(locked.action_id)
     action.rag = locked.rag
     if locked.progress:
@@ -281,12 +279,28 @@ def update_approve(*, update: ProgressUpdate, approver) -> ProgressUpdate:
     return locked
 
 
+class AlreadyDecided(Exception):  # noqa: N818 - a domain outcome, named as users say it
+    """Another manager approved or returned the update first: nothing was changed."""
+
+    def __init__(self, update: ProgressUpdate):
+        super().__init__(f"Update {update.pk} is already {update.get_status_display().lower()}.")
+        self.update = update
+
+
+def _lock_pending(update: ProgressUpdate, manager) -> ProgressUpdate:
+    """The update, locked, if the manager may still decide it; AlreadyDecided if not."""
+    locked = ProgressUpdate.objects.select_for_update().get(pk=update.pk)
+    if not policy.can_decide_updates(manager, locked):
+        raise PermissionDenied
+    if not policy.can_approve_update(manager, locked):
+        raise AlreadyDecided(locked)
+    return locked
+
+
 @transaction.atomic
 def update_return(*, update: ProgressUpdate, manager, reason: str) -> ProgressUpdate:
     """Send an update back to its author with the reason; they can change and resubmit."""
-    locked = ProgressUpdate.objects.select_for_update().get(pk=update.pk)
-    if not policy.can_approve_update(manager, locked):
-        raise PermissionDenied
+    locked = _lock_pending(update, manager)
     if not reason.strip():
         raise ValidationError({"return_reason": "Say why you are returning the update."})
     locked.status = UpdateStatus.RETURNED

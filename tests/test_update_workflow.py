@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from actionplans import services
-from actionplans.models import RAG, Action, ProgressUpdate, UpdateStatus
+from actionplans.models import RAG, Action, Membership, ProgressUpdate, Role, UpdateStatus
 
 pytestmark = pytest.mark.django_db
 
@@ -294,3 +294,42 @@ def test_flags_computed_on_the_model(seed):
     action.progress_as_at = datetime.date(2017, 1, 31)
     assert action.is_stale(datetime.date(2017, 1, 31) + datetime.timedelta(days=121))
     assert not action.is_stale(datetime.date(2017, 3, 1))
+
+
+@pytest.fixture
+def second_manager(django_user_model, health_action):
+    user = django_user_model.objects.create_user("second-manager")
+    Membership.objects.create(user=user, board=health_action.plan.board, role=Role.MANAGER)
+    return user
+
+
+def test_a_second_manager_approving_is_told_who_decided_first(
+    client, personas, health_action, second_manager
+):
+    """Two business managers click Approve on the same update: the second changes nothing."""
+    second = second_manager
+    update = services.update_submit(
+        action=health_action, author=personas.health_lead, rag=RAG.RED, progress="First."
+    )
+    services.update_approve(update=update, approver=personas.manager)
+    history = health_action.history.count()
+    client.force_login(second)
+    url = reverse("actionplans:update_approve", args=[update.pk])
+    response = client.post(url, {"next": "queue"}, follow=True)
+    assert response.redirect_chain[-1][0] == reverse("actionplans:approval_queue")
+    text = response.content.decode()
+    assert (
+        f"The update on action {health_action.ref} was already approved by "
+        f"{personas.manager}. Nothing was changed." in text
+    )
+    update.refresh_from_db()
+    assert (update.status, update.decided_by) == (UpdateStatus.APPROVED, personas.manager)
+    assert health_action.history.count() == history
+    # Returning it now is refused the same way, form or not.
+    response = client.get(reverse("actionplans:update_return", args=[update.pk]), follow=True)
+    assert "was already approved by" in response.content.decode()
+    with pytest.raises(services.AlreadyDecided):
+        services.update_return(update=update, manager=second, reason="Too late.")
+    # Someone who is not a manager of the board still gets 403, decided or not.
+    client.force_login(personas.chair)
+    assert client.post(url).status_code == 403

@@ -62,28 +62,49 @@ def update_edit(request, pk):
     )
 
 
+def _already_decided(request, update, *, to_queue: bool):
+    """Another manager decided first: say who, change nothing, go back where they were."""
+    decided_by = update.decided_by or "another manager"
+    messages.info(
+        request,
+        f"The update on action {update.action.ref} was already "
+        f"{update.get_status_display().lower()} by {decided_by}. Nothing was changed.",
+    )
+    return redirect("actionplans:approval_queue" if to_queue else update.action)
+
+
+def _decidable_update_or_403(request, pk):
+    update = visible_update_or_404(request.user, pk)
+    if not policy.can_decide_updates(request.user, update):
+        raise PermissionDenied
+    return update
+
+
 @require_POST
 def update_approve(request, pk):
-    update = visible_update_or_404(request.user, pk)
-    if not policy.can_approve_update(request.user, update):
-        raise PermissionDenied
-    services.update_approve(update=update, approver=request.user)
+    update = _decidable_update_or_403(request, pk)
+    to_queue = request.POST.get("next") == "queue"
+    try:
+        services.update_approve(update=update, approver=request.user)
+    except services.AlreadyDecided as decided:
+        return _already_decided(request, decided.update, to_queue=to_queue)
     messages.success(request, f"Update on action {update.action.ref} approved.")
-    if request.POST.get("next") == "queue":
-        return redirect("actionplans:approval_queue")
-    return redirect(update.action)
+    return redirect("actionplans:approval_queue" if to_queue else update.action)
 
 
 @require_http_methods(["GET", "POST"])
 def update_return(request, pk):
-    update = visible_update_or_404(request.user, pk)
+    update = _decidable_update_or_403(request, pk)
     if not policy.can_approve_update(request.user, update):
-        raise PermissionDenied
+        return _already_decided(request, update, to_queue=True)
     form = ReturnUpdateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        services.update_return(
-            update=update, manager=request.user, reason=form.cleaned_data["return_reason"]
-        )
+        try:
+            services.update_return(
+                update=update, manager=request.user, reason=form.cleaned_data["return_reason"]
+            )
+        except services.AlreadyDecided as decided:
+            return _already_decided(request, decided.update, to_queue=True)
         messages.success(request, f"Update on action {update.action.ref} returned to its author.")
         return redirect("actionplans:approval_queue")
     return render(
