@@ -4,6 +4,8 @@ Pure Python: no database.
 """
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from test_import_samples import CASE_PLAN, csv_bytes
 
 from actionplans.importing.headers import (
@@ -16,7 +18,7 @@ from actionplans.importing.headers import (
 )
 from actionplans.importing.plan_rows import build_preview, find_header, map_columns
 from actionplans.importing.readers import UnreadableFile, read_table
-from actionplans.importing.statuses import legend_meaning, rag_for_status
+from actionplans.importing.statuses import legend_in_text, legend_meaning, rag_for_status
 from actionplans.models import RAG
 from reviews.models import Board
 
@@ -262,3 +264,25 @@ def test_legend_meaning_of_colour_and_words():
     assert legend_meaning("Grey – not yet due") is None
     assert legend_meaning("Green") is None
     assert legend_meaning("Not rated") is None
+
+
+# Any text at all: the guessers never raise and only ever answer with what they may.
+VOCABULARY = (
+    "rag status progress update date lead agency officer ref no review scr action what "
+    "how outcome impact evidence resources group theme finding recommendation next due "
+    "red amber green blue r a g b = - : ( ) , ; key"
+)
+HEADING_WORDS = st.sampled_from(VOCABULARY.split(" "))
+SOME_TEXT = st.one_of(st.text(max_size=300), st.lists(HEADING_WORDS, max_size=12).map(" ".join))
+
+
+@given(SOME_TEXT)
+def test_guessing_any_heading_gives_a_field_or_none(heading):
+    assert guess_field(heading) in {field.key for field in FIELDS} | {None}
+
+
+@given(st.lists(SOME_TEXT, max_size=5))
+def test_reading_a_key_from_any_title_rows_gives_colours_and_short_words(texts):
+    key = legend_in_text(texts)
+    assert not key or len(key) >= 2
+    assert all(isinstance(rag, RAG) and 0 < len(words) <= 200 for rag, words in key.items())
