@@ -381,6 +381,28 @@ def test_a_key_written_a_colour_a_row_is_read_and_a_lone_colour_is_not(board):
     assert preview_of(csv_bytes(lone), board).legend == {}
 
 
+def test_a_key_under_the_table_is_read_not_imported(board):
+    rows = [
+        ["Ref", "Action", "RAG"],
+        ["1", "a", "Stalled"],
+        ["2", "b", "Moving"],
+        ["3", "c", "Wobbly"],
+        [],
+        ["Key: Red = Stalled; Green = Moving"],
+        ["Blue", "Signed off"],
+    ]
+    preview = preview_of(csv_bytes(rows), board)
+    assert [action.ref for action in preview.actions] == ["1", "2", "3"]
+    assert preview.themes == []
+    assert preview.legend == {"red": "Stalled", "green": "Moving", "blue": "Signed off"}
+    # Statuses above the key are read again with its words.
+    assert [action.rag for action in preview.actions] == [RAG.RED, RAG.GREEN, None]
+    assert preview.unknown_statuses == {"Wobbly": [4]}
+    assert [str(note) for note in preview.notes] == [
+        "Row 6: read as the plan's RAG key, not as actions (rows 6, 7)."
+    ]
+
+
 def test_html_in_cells_is_kept_as_text(board):
     rows = [["Ref", "Action"], ["1", '<script>alert("x")</script> & <b>bold</b>']]
     (action,) = preview_of(csv_bytes(rows), board).actions

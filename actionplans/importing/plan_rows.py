@@ -15,7 +15,10 @@ How a plan's layout is read (each rule has a test):
   their block: each applies to the rows below it until the next one. A new finding or
   theme starts without an objective.
 - A RAG key in the title rows ("R = Not on track, A = Some delay, G = On track", or a
-  colour a row) is the new plan's legend, and its words read the status cells.
+  colour a row) is the new plan's legend, and its words read the status cells. So is a
+  key under the table (a row naming two colours or more, or a colour in the first
+  column beside its meaning): it is read, not imported, and the statuses above it are
+  read again with its words.
 - A row with one cell, in the table's first column and without a ref, is a heading:
   "Finding 2. ...", "Recommendation No. 1 - for immediate improvement" or "Priority 3"
   start a finding (the one-cell rows right after it are its text); any other short
@@ -38,7 +41,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from actionplans.models import Action, Agency, AgencyKind, Theme
+from actionplans.models import RAG, Action, Agency, AgencyKind, Theme
 from actionplans.target_dates import resolve_target
 from reviews.models import Board, Finding, FindingKind
 
@@ -61,7 +64,13 @@ from .preview import (
     RowProblem,
 )
 from .readers import SourceRow, Table, UnreadableFile, Value
-from .statuses import legend_in_text, legend_meaning, rag_for_status
+from .statuses import (
+    COLOURS,
+    legend_in_text,
+    legend_meaning,
+    normalise_status,
+    rag_for_status,
+)
 
 # Fields whose cell applies to the rows below it until the next one.
 CARRIED = ("finding", "priority", "theme", "objective")
@@ -348,6 +357,7 @@ class _PlanReader:
         self.parents: list[str] = []  # refs of parent rows in force ("1", "1.2")
         self.in_full: set[str] = set()
         self.merged_down = preview.table.merged_down
+        self.key_rows: list[int] = []
         self.lines: dict[int, _Line] = {}
 
     # ---- walking
@@ -368,10 +378,41 @@ class _PlanReader:
     def _key_above(self, rows: list[SourceRow]) -> None:
         """A RAG key in the title rows is the plan's own legend; the words it gives read
         the status cells too (a legend of the plan imported into wins)."""
-        key = legend_in_text([cell_text(value) for row in rows for value in row.cells])
+        texts = [text for row in rows for text in _key_texts(_Line.of(row))]
+        self._learn_key(legend_in_text(texts))
+
+    def _learn_key(self, key: dict[RAG, str]) -> None:
         for status, words in key.items():
             self.preview.legend.setdefault(status.value, words)
         self.legend = {status.value: words for status, words in key.items()} | self.legend
+
+    def _key_below(self, row: _Line) -> bool:
+        """Whether the row is (part of) a RAG key under the table, read rather than
+        imported: "Key: R = Not on track, G = On track", or a colour in the first
+        column beside its meaning ("Green | On track")."""
+        texts = [text for text in row.texts if text]
+        key = legend_in_text(_key_texts(row))
+        first = self._cell(row, self.first_column)
+        if not key and len(texts) == 2 and first == texts[0]:
+            colour = COLOURS.get(normalise_status(first))
+            key = {colour: texts[1]} if colour and len(texts[1]) <= 200 else {}
+        if not key:
+            return False
+        self._learn_key(key)
+        self.key_rows.append(row.number)
+        return True
+
+    def _reread_statuses(self) -> None:
+        """Statuses read before a key under the table are read again with its words."""
+        unknown = self.preview.unknown_statuses
+        for action in self.preview.actions:
+            if action.rag is None:
+                action.rag = rag_for_status(action.status_word, self.legend)
+                if action.rag is not None:
+                    rows = unknown.get(action.status_word, [])
+                    if action.row in rows:
+                        rows.remove(action.row)
+        self.preview.unknown_statuses = {word: rows for word, rows in unknown.items() if rows}
 
     def read_body(self, source_rows: list[SourceRow]) -> None:
         rows = [_Line.of(row) for row in source_rows]  # each cell read once
@@ -381,12 +422,27 @@ class _PlanReader:
             if self._repeats_header(row):
                 self.finding_text_open = False
                 continue
+            if self._key_below(row):
+                continue
             heading = self._heading_text(row)
             if heading is not None:
                 self._heading(heading)
                 continue
             self.finding_text_open = False
             self._action_row(row, next_ref)
+        if self.key_rows:
+            self._reread_statuses()
+            self.preview.notes.append(
+                RowProblem(
+                    self.key_rows[0],
+                    "read as the plan's RAG key, not as actions"
+                    + (
+                        f" (rows {', '.join(map(str, self.key_rows))})."
+                        if len(self.key_rows) > 1
+                        else "."
+                    ),
+                )
+            )
         _number_refs(self.preview)
 
     def _written_in_full(self, rows: list[_Line]) -> set[str]:
@@ -706,6 +762,12 @@ class _Line:
     @classmethod
     def of(cls, row: SourceRow) -> _Line:
         return cls(row.number, row.cells, [cell_text(value) for value in row.cells])
+
+
+def _key_texts(row: _Line) -> list[str]:
+    """A row's texts, and "Red – Behind schedule" for a key written across two cells."""
+    texts = [text for text in row.texts if text]
+    return [*texts, " – ".join(texts)] if len(texts) == 2 else texts
 
 
 def target_text(value: Value) -> str:
