@@ -140,11 +140,15 @@ def can_submit_update(user, action: Action) -> bool:
 
 
 def can_edit_update(user, update: ProgressUpdate) -> bool:
-    return (
-        update.status in (UpdateStatus.PENDING, UpdateStatus.RETURNED)
-        and update.author_id == user.pk
-        and can_submit_update(user, update.action)
+    return update.status in (UpdateStatus.PENDING, UpdateStatus.RETURNED) and is_update_author(
+        user, update
     )
+
+
+def is_update_author(user, update: ProgressUpdate) -> bool:
+    """The author, still a lead for the action: they may change it while it is open, and
+    are told (not refused) when it was approved as they changed it."""
+    return update.author_id == user.pk and can_submit_update(user, update.action)
 
 
 def can_approve_update(user, update: ProgressUpdate) -> bool:

@@ -238,12 +238,23 @@ def _validate_target_change(update: ProgressUpdate) -> None:
         )
 
 
+class AlreadyDecided(Exception):  # noqa: N818 - a domain outcome, named as users say it
+    """Someone else decided the update first (another manager approved or returned it, or
+    it was approved while its author changed it): nothing was changed."""
+
+    def __init__(self, update: ProgressUpdate):
+        super().__init__(f"Update {update.pk} is already {update.get_status_display().lower()}.")
+        self.update = update
+
+
 @transaction.atomic
 def update_edit(*, update: ProgressUpdate, editor, data: dict) -> ProgressUpdate:
     """The author changes their pending or returned update; a returned one is resubmitted."""
     locked = ProgressUpdate.objects.select_for_update().get(pk=update.pk)
-    if not policy.can_edit_update(editor, locked):
+    if not policy.is_update_author(editor, locked):
         raise PermissionDenied
+    if not policy.can_edit_update(editor, locked):
+        raise AlreadyDecided(locked)
     resubmitted = locked.status == UpdateStatus.RETURNED
     for name, value in data.items():
         setattr(locked, name, value.strip() if isinstance(value, str) else value)
@@ -277,14 +288,6 @@ def update_approve(*, update: ProgressUpdate, approver) -> ProgressUpdate:
     _stamp(locked, approver, "Approved")
     locked.save()
     return locked
-
-
-class AlreadyDecided(Exception):  # noqa: N818 - a domain outcome, named as users say it
-    """Another manager approved or returned the update first: nothing was changed."""
-
-    def __init__(self, update: ProgressUpdate):
-        super().__init__(f"Update {update.pk} is already {update.get_status_display().lower()}.")
-        self.update = update
 
 
 def _lock_pending(update: ProgressUpdate, manager) -> ProgressUpdate:

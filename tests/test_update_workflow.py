@@ -1,6 +1,7 @@
 """The quarterly job: agency leads report, the business manager approves or returns."""
 
 import datetime
+import re
 import uuid
 
 import pytest
@@ -333,3 +334,44 @@ def test_a_second_manager_approving_is_told_who_decided_first(
     # Someone who is not a manager of the board still gets 403, decided or not.
     client.force_login(personas.chair)
     assert client.post(url).status_code == 403
+
+
+def test_an_update_approved_while_its_author_changes_it_loses_nothing(
+    client, personas, health_action
+):
+    """The lead opens "Change your update"; the manager approves; the lead then saves."""
+    before = ProgressUpdate.objects.filter(action=health_action).count()
+    update = services.update_submit(
+        action=health_action, author=personas.health_lead, rag=RAG.AMBER, progress="Draft."
+    )
+    client.force_login(personas.health_lead)
+    edit_url = reverse("actionplans:update_edit", args=[update.pk])
+    assert client.get(edit_url).status_code == 200
+    services.update_approve(update=update, approver=personas.manager)
+
+    data = {"rag": "green", "progress": "Audit finished: 40 cases.", "next_steps": ""}
+    data |= {"evidence": "", "proposed_target_text": "", "target_change_reason": ""}
+    response = client.post(edit_url, data)
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert f"Your update was approved by {personas.manager} while you were changing it." in text
+    assert "Audit finished: 40 cases." in text  # what they wrote is still there
+    submit_url = reverse("actionplans:update_submit", args=[health_action.pk])
+    assert f'action="{submit_url}"' in text
+    update.refresh_from_db()
+    assert (update.status, update.progress) == (UpdateStatus.APPROVED, "Draft.")
+    assert ProgressUpdate.objects.filter(action=health_action).count() == before + 1
+
+    # Sending it makes a new update; opening the old one's edit page says why it cannot.
+    key = re.search(r'name="submission_key" value="([^"]+)"', text)[1]
+    assert client.post(submit_url, data | {"submission_key": key}).status_code == 302
+    assert ProgressUpdate.objects.filter(
+        action=health_action, status=UpdateStatus.PENDING, progress="Audit finished: 40 cases."
+    ).exists()
+    response = client.get(edit_url, follow=True)
+    assert "so it can no longer be changed" in response.content.decode()
+    with pytest.raises(services.AlreadyDecided):
+        services.update_edit(update=update, editor=personas.health_lead, data={"progress": "x"})
+    # Not the author: still refused.
+    client.force_login(personas.police_lead)
+    assert client.post(edit_url, data).status_code in (403, 404)

@@ -1,6 +1,9 @@
+import uuid
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from actionplans import policy, selectors, services
@@ -38,14 +41,18 @@ def update_submit(request, pk):
 @require_http_methods(["GET", "POST"])
 def update_edit(request, pk):
     update = visible_update_or_404(request.user, pk)
-    if not policy.can_edit_update(request.user, update):
+    if not policy.is_update_author(request.user, update):
         raise PermissionDenied
+    if not policy.can_edit_update(request.user, update):
+        return _approved_meanwhile(request, update)
     form = ProgressUpdateForm(request.POST or None, instance=update, action=update.action)
     if request.method == "POST" and form.is_valid():
         try:
             services.update_edit(update=update, editor=request.user, data=form.update_data())
         except ValidationError as error:
             form.add_error(None, error)
+        except services.AlreadyDecided as decided:
+            return _approved_meanwhile(request, decided.update)
         else:
             messages.success(request, "Update sent to the business manager for approval.")
             return redirect(update.action)
@@ -58,6 +65,36 @@ def update_edit(request, pk):
             "plan": update.action.plan,
             "update": update,
             "title": "Change your update",
+        },
+    )
+
+
+def _approved_meanwhile(request, update):
+    """The author's update was approved while they changed it: keep what they wrote, as
+    a new update they can send (nothing is lost), or, without changes, say so."""
+    action = update.action
+    said = f"Your update was approved by {update.decided_by or 'the business manager'}"
+    if request.method != "POST":
+        messages.info(request, f"{said}, so it can no longer be changed.")
+        return redirect(action)
+    messages.info(
+        request,
+        f"{said} while you were changing it. Your changes are below as a new update: "
+        "send it if they still apply.",
+    )
+    data = request.POST.copy()
+    data["submission_key"] = str(uuid.uuid4())  # a new update, with its own key
+    form = ProgressUpdateForm(data, action=action)
+    form.is_valid()  # show what needs correcting, as the form would
+    return render(
+        request,
+        "actionplans/update_form.html",
+        {
+            "form": form,
+            "action": action,
+            "plan": action.plan,
+            "title": "Report progress",
+            "form_action": reverse("actionplans:update_submit", args=[action.pk]),
         },
     )
 
