@@ -380,7 +380,12 @@ def test_a_key_written_a_colour_a_row_is_read_and_a_lone_colour_is_not(board):
     lone = [["Green: a greener county plan"], ["Ref", "Action"], ["1", "a"]]
     assert preview_of(csv_bytes(lone), board).legend == {}
     two_cells = [["Red", "Behind"], ["Green", "Fine"], ["Ref", "Action"], ["1", "a"]]
-    assert preview_of(csv_bytes(two_cells), board).legend == {"red": "Behind", "green": "Fine"}
+    preview = preview_of(csv_bytes(two_cells), board)
+    assert preview.legend == {"red": "Behind", "green": "Fine"}
+    assert preview.themes == []  # the key's last line, right above the headings
+    above = [["Key: R = Late; G = Fine"], ["Ref", "Action"], ["1", "a"]]
+    preview = preview_of(csv_bytes(above), board)
+    assert (preview.legend, preview.themes) == ({"red": "Late", "green": "Fine"}, [])
 
 
 def test_a_key_under_the_table_is_read_not_imported(board):

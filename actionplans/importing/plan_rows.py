@@ -365,9 +365,11 @@ class _PlanReader:
     def read_title_rows(self, rows: list[SourceRow], header: SourceRow) -> None:
         """Above the heading row, title rows are skipped; a RAG key, a finding heading (and
         its text) are read, and so is a theme written on the row right above the headings."""
-        self._key_above(rows)
+        has_key = self._key_above(rows)
         for row in map(_Line.of, rows):
             texts = [text for text in row.texts if text]
+            if has_key and _is_key_line(row):
+                continue  # the key, or a line of it: not a theme
             if len(texts) != 1:
                 self.finding_text_open = False
             elif self.finding_text_open or _FINDING_HEADING_RE.match(texts[0]):
@@ -375,11 +377,13 @@ class _PlanReader:
             elif row.number == header.number - 1 and len(texts[0]) <= _THEME_TITLE_MAX:
                 self._start_theme(self._theme(texts[0]))
 
-    def _key_above(self, rows: list[SourceRow]) -> None:
+    def _key_above(self, rows: list[SourceRow]) -> bool:
         """A RAG key in the title rows is the plan's own legend; the words it gives read
         the status cells too (a legend of the plan imported into wins)."""
         texts = [text for row in rows for text in _key_texts(_Line.of(row))]
-        self._learn_key(legend_in_text(texts))
+        key = legend_in_text(texts)
+        self._learn_key(key)
+        return bool(key)
 
     def _learn_key(self, key: dict[RAG, str]) -> None:
         for status, words in key.items():
@@ -762,6 +766,11 @@ class _Line:
     @classmethod
     def of(cls, row: SourceRow) -> _Line:
         return cls(row.number, row.cells, [cell_text(value) for value in row.cells])
+
+
+def _is_key_line(row: _Line) -> bool:
+    texts = _key_texts(row)
+    return bool(legend_in_text(texts)) or any(legend_meaning(text) for text in texts)
 
 
 def _key_texts(row: _Line) -> list[str]:
