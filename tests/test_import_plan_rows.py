@@ -394,19 +394,23 @@ def test_a_key_under_the_table_is_read_not_imported(board):
         ["1", "a", "Stalled"],
         ["2", "b", "Moving"],
         ["3", "c", "Wobbly"],
+        ["4", "Amber: review the protocol", "Red – Stalled"],  # an action, not a key
         [],
         ["Key: Red = Stalled; Green = Moving"],
         ["Blue", "Signed off"],
+        ["Key", "A = Wobbly", "R = Stalled"],
     ]
     preview = preview_of(csv_bytes(rows), board)
-    assert [action.ref for action in preview.actions] == ["1", "2", "3"]
+    assert [action.ref for action in preview.actions] == ["1", "2", "3", "4"]
     assert preview.themes == []
-    assert preview.legend == {"red": "Stalled", "green": "Moving", "blue": "Signed off"}
+    assert preview.legend == {
+        "red": "Stalled", "green": "Moving", "blue": "Signed off", "amber": "Wobbly",
+    }  # fmt: skip
     # Statuses above the key are read again with its words.
-    assert [action.rag for action in preview.actions] == [RAG.RED, RAG.GREEN, None]
-    assert preview.unknown_statuses == {"Wobbly": [4]}
+    assert [action.rag for action in preview.actions] == [RAG.RED, RAG.GREEN, RAG.AMBER, RAG.RED]
+    assert preview.unknown_statuses == {}
     assert [str(note) for note in preview.notes] == [
-        "Row 6: read as the plan's RAG key, not as actions (rows 6, 7)."
+        "Row 7: read as the plan's RAG key, not as actions (rows 7, 8, 9)."
     ]
 
 

@@ -66,6 +66,7 @@ from .preview import (
 from .readers import SourceRow, Table, UnreadableFile, Value
 from .statuses import (
     COLOURS,
+    key_pieces,
     legend_in_text,
     legend_meaning,
     normalise_status,
@@ -392,10 +393,17 @@ class _PlanReader:
 
     def _key_below(self, row: _Line) -> bool:
         """Whether the row is (part of) a RAG key under the table, read rather than
-        imported: "Key: R = Not on track, G = On track", or a colour in the first
-        column beside its meaning ("Green | On track")."""
+        imported: every cell of it a piece of the key or its label ("Key: R = Not on
+        track, G = On track", "Key | R = Late | G = Fine"), or a colour in the first
+        column beside its meaning ("Green | On track"). An action row never is: its
+        action text is no piece of a key."""
         texts = [text for text in row.texts if text]
-        key = legend_in_text(_key_texts(row))
+        key: dict[RAG, str] = {}
+        # Cheap first: an action row fails at its first ordinary cell (a ref, say).
+        if all(_KEY_LABEL_RE.fullmatch(text) or _KEY_PIECE_RE.search(text) for text in texts):
+            key = legend_in_text(texts)
+            if not all(_KEY_LABEL_RE.fullmatch(text) or key_pieces(text) for text in texts):
+                key = {}
         first = self._cell(row, self.first_column)
         if not key and len(texts) == 2 and first == texts[0]:
             colour = COLOURS.get(normalise_status(first))
@@ -766,6 +774,15 @@ class _Line:
     @classmethod
     def of(cls, row: SourceRow) -> _Line:
         return cls(row.number, row.cells, [cell_text(value) for value in row.cells])
+
+
+# What a piece of a key starts with: a colour (or its letter) and "=", a dash, ":" or
+# "(". Cheap enough to look for in every row first.
+_KEY_PIECE_RE = re.compile(
+    r"(?:^|[\s,;|])(?:red|amber|green|blue|[rgab])(?:\s*[=:(\u2013\u2014]|\s+-)",
+    re.IGNORECASE,
+)
+_KEY_LABEL_RE = re.compile(r"(?:rag |brag )?(?:key|legend)\s*:?", re.IGNORECASE)
 
 
 def _is_key_line(row: _Line) -> bool:

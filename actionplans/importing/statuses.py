@@ -152,8 +152,16 @@ def legend_in_text(texts: list[str]) -> dict[RAG, str]:
     two colours or more (a lone "Green: ..." is more likely a title than a key)."""
     found: dict[RAG, str] = {}
     for text in texts:
-        for piece in _LEGEND_PIECE_SPLIT_RE.split(text[:2000]):
-            meaning = legend_meaning(_KEY_LABEL_RE.sub("", piece))
-            if meaning and len(meaning[1]) <= 200:
-                found.setdefault(*meaning)
+        for colour, words in key_pieces(text).items():
+            found.setdefault(colour, words)
     return found if len(found) >= 2 else {}
+
+
+def key_pieces(text: str) -> dict[RAG, str]:
+    """The colours one cell explains ("R = Late, G = Fine"), however few."""
+    found: dict[RAG, str] = {}
+    for piece in _LEGEND_PIECE_SPLIT_RE.split(text[:2000]):
+        meaning = legend_meaning(_KEY_LABEL_RE.sub("", piece))
+        if meaning and len(meaning[1]) <= 200:
+            found.setdefault(*meaning)
+    return found
