@@ -162,6 +162,9 @@ class BoardPack:
     sections: list[PackSection]
     summaries: list[SummaryTable]
     counts: dict[str, int]
+    # The one review every action answers, when there is one: the rows then cite only
+    # the finding or recommendation ("Recommendation 2"), and the cover the review.
+    review: str = ""
 
     @property
     def rows(self) -> list[PackRow]:
@@ -646,6 +649,10 @@ def assemble_pack(
     title = plans[0].title
     if len(plans) > 1:
         title = f"Composite board report: {len(plans)} plans"
+    reviews = {citation.review for row in rows for citation in row.citations}
+    review = reviews.pop() if len(plans) == 1 and len(reviews) == 1 else ""
+    if review:
+        rows = [_cite_findings_only(row) for row in rows]
     return BoardPack(
         kind="pack",
         title=title,
@@ -660,7 +667,28 @@ def assemble_pack(
         sections=_sections(rows, findings or {}, group_by, multi_plan=len(plans) > 1),
         summaries=_summaries(rows, plans),
         counts=_counts(rows),
+        review=review,
     )
+
+
+def _short_finding(label: str) -> str:
+    """ "recommendation 2" -> "Rec 2" (as boards write it; the column is narrow)."""
+    kind, _, number = label.partition(" ")
+    return f"{'Rec' if kind == 'recommendation' else kind.capitalize()} {number}".strip()
+
+
+def _cite_findings_only(row: PackRow) -> PackRow:
+    """The row citing its findings without the review's name, which every row shares
+    (an answers column written in the plan itself is left as written)."""
+    if row.answers != ", ".join(str(citation) for citation in row.citations):
+        return row
+    cited = [
+        Citation(_short_finding(citation.finding), note=citation.note)
+        if citation.finding
+        else citation
+        for citation in row.citations
+    ]
+    return dataclasses.replace(row, answers=", ".join(str(citation) for citation in cited))
 
 
 def exception_report(

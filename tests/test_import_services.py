@@ -173,8 +173,10 @@ def test_a_key_above_the_table_becomes_the_new_plans_legend(board):
     ]
     run(board, rows)
     plan = Plan.objects.get(slug="child-q-plan")
-    # "On track" is what green means anyway: only the plan's own words are kept.
-    assert plan.rag_legend == {"red": "Stalled", "amber": "Slipping", "blue": "Signed off"}
+    # A key is the plan's legend, whole: its colours print, even in our own words.
+    assert plan.rag_legend == {
+        "red": "Stalled", "amber": "Slipping", "green": "On track", "blue": "Signed off",
+    }  # fmt: skip
     assert plan.actions.get().rag == RAG.AMBER
 
 

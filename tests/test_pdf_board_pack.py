@@ -165,6 +165,21 @@ def test_composite_report_groups_by_theme_and_cites_each_review(seed):
         assert squashed(review) in text
 
 
+def test_a_plan_answering_one_review_cites_only_its_findings_on_each_row(seed):
+    ofsted = seed["stockton-ofsted-cp-2013"]
+    pack = selectors.board_pack(plans=[ofsted])
+    review = "Ofsted CP inspection January 2013"
+    assert pack.review == review
+    answers = {row.answers for row in pack.rows}
+    assert "Rec 1" in answers and not any(review in text for text in answers)
+    text = all_text(pdf.render_pack(pack, cache=False))
+    assert squashed(f"Answers{review}") in text  # on the cover, once
+    assert text.count(squashed(review)) == 1
+    # A composite pack (several reviews) and a column written in the plan stay as they were.
+    cap = selectors.board_pack(plans=[seed["norfolk-cap-2017"]])
+    assert cap.review == "" and "K,O,P,Q,R" in {row.answers for row in cap.rows}
+
+
 # Public version -------------------------------------------------------------------------
 def test_public_version_leaves_out_lead_initials_but_keeps_agencies(seed_pdf):
     internal = "".join(pages_text(seed_pdf("stockton-ofsted-cp-2013")))

@@ -389,6 +389,7 @@ class _PlanReader:
     def _learn_key(self, key: dict[RAG, str]) -> None:
         for status, words in key.items():
             self.preview.legend.setdefault(status.value, words)
+            self.preview.key_statuses.add(status.value)
         self.legend = {status.value: words for status, words in key.items()} | self.legend
 
     def _key_below(self, row: _Line) -> bool:

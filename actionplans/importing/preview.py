@@ -132,6 +132,9 @@ class ImportPreview:
     suggested_agencies: dict[str, Agency | None] = field(default_factory=dict)
     unknown_statuses: dict[str, list[int]] = field(default_factory=dict)
     legend: dict[str, str] = field(default_factory=dict)
+    # Statuses a key in the file explains (all kept, even in our default words), as
+    # against words picked up from status cells ("Green – On track").
+    key_statuses: set[str] = field(default_factory=set)
     # The manager's answers: agency name -> "" (leave unlinked), "new" or an agency pk;
     # status word -> a RAG value.
     agency_choices: dict[str, str] = field(default_factory=dict)

@@ -242,11 +242,14 @@ class _Decisions:
         return plan
 
     def _legend(self) -> dict[str, str]:
-        """The plan's own words for its colours, from "Green – On track" cells."""
+        """The plan's own words for its colours: all of a key's, and those of status cells
+        ("Green – On track") that differ from ours (a plan that only uses our words in
+        its cells has no legend of its own: it prints the default one, every colour)."""
         return {
             status: words
             for status, words in self.preview.legend.items()
-            if words.casefold() != DEFAULT_MEANING[RAG(status)]
+            if status in self.preview.key_statuses
+            or words.casefold() != DEFAULT_MEANING[RAG(status)]
         }
 
     def _headings(self) -> dict[str, str]:
