@@ -1,9 +1,9 @@
 """Locust users for `bench/bench_load.py`: a quarter's reporting week over real HTTP.
 
-Agency leads open their actions and submit progress updates; the business manager
-filters and searches the action list and approves updates; the PIQAG chair opens
-plans and downloads the CSV export. Every user signs in through the login page and
-posts forms with their CSRF token, as a browser would.
+Agency leads open their actions and submit progress updates; two business managers
+filter and search the action list and approve updates; the PIQAG chair opens plans
+and downloads the CSV export. Every other user is a lead. Every user signs in through
+the login page and posts forms with their CSRF token, as a browser would.
 
 The bench writes the users and ids into the JSON file named by BENCH_LOAD_CONFIG.
 """
@@ -55,7 +55,7 @@ class SignedIn(HttpUser):
 
 
 class AgencyLead(SignedIn):
-    weight = 6
+    weight = 1  # every user the managers and the chair leave over
 
     def on_start(self) -> None:
         lead = CONFIG["leads"][next(_lead_numbers) % len(CONFIG["leads"])]
@@ -90,7 +90,7 @@ class AgencyLead(SignedIn):
 
 
 class BusinessManager(SignedIn):
-    weight = 2
+    fixed_count = 2  # a board has one or two business managers, however busy it is
 
     def on_start(self) -> None:
         self.username = CONFIG["manager"]
@@ -119,7 +119,7 @@ class BusinessManager(SignedIn):
 
 
 class QualityChair(SignedIn):
-    weight = 1
+    fixed_count = 1
 
     def on_start(self) -> None:
         self.username = CONFIG["chair"]
