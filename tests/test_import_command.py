@@ -121,3 +121,11 @@ def test_sheet_option_and_missing_sheet(board, tmp_path):
 def test_unknown_kind_is_refused(board, plan_file):
     with pytest.raises(CommandError, match="invalid choice"):
         call_command("import_plan", str(plan_file), "--title", "T", "--kind", "nonsense")
+
+
+def test_names_in_the_scr_ref_column_that_are_no_review_are_listed(board, tmp_path):
+    path = tmp_path / "composite.csv"
+    path.write_bytes(csv_bytes([["Ref", "Action", "SCR Ref"], ["1", "a", "Case Z, Y"]]))
+    out, _ = import_plan(path, "--board", board.slug, "--dry-run")
+    assert "Unknown review 'Case Z' (rows 2): cites the plan's own review" in out
+    assert "Unknown review 'Y' (rows 2)" in out

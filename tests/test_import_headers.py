@@ -8,6 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from test_import_samples import CASE_PLAN, csv_bytes
 
+from actionplans.importing.citations import ReviewMatcher, read_citations
 from actionplans.importing.headers import (
     DERIVED,
     FIELDS,
@@ -20,7 +21,7 @@ from actionplans.importing.plan_rows import build_preview, find_header, map_colu
 from actionplans.importing.readers import UnreadableFile, read_table
 from actionplans.importing.statuses import legend_in_text, legend_meaning, rag_for_status
 from actionplans.models import RAG
-from reviews.models import Board
+from reviews.models import Board, Review
 
 # Every heading the issue lists, and the seed plans' own.
 HEADINGS = {
@@ -286,3 +287,41 @@ def test_reading_a_key_from_any_title_rows_gives_colours_and_short_words(texts):
     key = legend_in_text(texts)
     assert not key or len(key) >= 2
     assert all(isinstance(rag, RAG) and 0 < len(words) <= 200 for rag, words in key.items())
+
+
+# ------------------------------------------------------------- reviews cited
+@pytest.mark.parametrize(
+    ("text", "names", "cites_all"),
+    [
+        ("K,O,P,Q,R", ["K", "O", "P", "Q", "R"], False),
+        ("D, L", ["D", "L"], False),
+        ("M (and All)", ["M"], True),
+        ("All", [], True),
+        ("Case L; Case M and SCR N", ["Case L", "Case M", "SCR N"], False),
+        ("K/O & P\nQ", ["K", "O", "P", "Q"], False),
+        ("K, K", ["K"], False),
+        ("", [], False),
+    ],
+)
+def test_reviews_an_scr_ref_cell_names(text, names, cites_all):
+    assert read_citations(text) == (names, cites_all)
+
+
+@given(st.text(max_size=300))
+def test_reading_any_scr_ref_cell_gives_names(text):
+    names, _cites_all = read_citations(text)
+    assert all(name and name == name.strip() for name in names)
+
+
+def test_a_review_is_found_by_reference_or_by_its_unique_code(db):
+    board = Board.objects.create(name="Citing board", short_name="CB", slug="citing")
+    for reference in ["Case K", "Case L", "SCR L", "Ofsted 2013"]:
+        Review.objects.create(board=board, reference=reference, kind="scr", title=reference)
+    matcher = ReviewMatcher(board)
+    names = ["K", "case k", "SCR K", "L", "SCR L", "Ofsted 2013", "2013", "Z", "Kids"]
+    found = {name: matcher.match(name) for name in names}
+    assert {name: review and review.reference for name, review in found.items()} == {
+        "K": "Case K", "case k": "Case K", "SCR K": "Case K",
+        "L": None,  # two reviews end in L: not guessed
+        "SCR L": "SCR L", "Ofsted 2013": "Ofsted 2013", "2013": None, "Z": None, "Kids": None,
+    }  # fmt: skip

@@ -213,3 +213,46 @@ def test_finding_text_is_kept_when_reimported_with_new_words(board):
     finding = Finding.objects.get(review__reference="SCR Child Q action plan", number="1")
     assert finding.text == "Professionals did not share information early enough."
     assert finding.history.count() == 2
+
+
+def test_a_composite_plan_cites_the_boards_reviews_its_scr_ref_column_names(board):
+    for letter in "KMO":
+        Review.objects.create(
+            board=board, reference=f"Case {letter}", kind=ReviewKind.SCR, title=f"SCR {letter}"
+        )
+    rows = [
+        ["Ref", "Action", "SCR Ref"],
+        ["1.1", "a", "K,O"],
+        ["1.2", "b", "M (and All)"],
+        ["1.3", "c", "Case Z"],
+        ["1.4", "d", ""],
+    ]
+    preview = preview_of(csv_bytes(rows), board)
+    assert preview.unknown_reviews == {"Case Z": [4]}
+    run(board, rows)
+    plan = Plan.objects.get(slug="child-q-plan")
+    own = Review.objects.get(board=board, reference="SCR Child Q action plan")
+
+    def cited() -> dict[str, list[tuple[str, str]]]:
+        return {
+            action.ref: [(s.review.reference, s.note) for s in action.sources.all()]
+            for action in plan.actions.prefetch_related("sources__review")
+        }
+
+    assert cited() == {
+        "1.1": [("Case K", ""), ("Case O", "")],
+        # "All": every review the file names, as the seed composite plan reads it.
+        "1.2": [("Case M", ""), ("Case K", "All"), ("Case O", "All")],
+        "1.3": [(own.reference, "")],  # names no review of the board: the plan's own
+        "1.4": [(own.reference, "")],
+    }
+    assert plan.actions.get(ref="1.1").answers_as_written == "K,O"
+
+    # Importing again changes nothing; a changed cell moves only its own sources.
+    before = row_counts()
+    outcome = run(board, rows)
+    assert (outcome.unchanged, row_counts()) == (4, before)
+    rows[1][2] = "K"
+    run(board, rows)
+    assert cited()["1.1"] == [("Case K", "")]
+    assert cited()["1.2"] == [("Case M", ""), ("Case K", "All")]

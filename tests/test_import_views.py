@@ -133,6 +133,14 @@ def test_guessed_columns_and_the_files_rag_key_are_shown_for_the_manager_to_chec
     assert (timing.field, timing.status) == ("target", "guessed")
 
 
+def test_reviews_the_board_does_not_have_are_listed_in_the_preview(client, personas):
+    client.force_login(personas.manager)
+    rows = [["Ref", "Action", "SCR Ref"], ["1", "Audit", "Case <Z>"]]
+    html = client.get(upload(client, csv_bytes(rows), name="plan.csv").url).content.decode()
+    assert "Reviews we could not find" in html
+    assert "“Case &lt;Z&gt;” (row 2)" in html
+
+
 def test_a_suggested_agency_is_chosen_in_advance_for_the_manager_to_check(client, personas):
     police = Agency.objects.get(board__slug="stockton", kind="police")
     police.short_name = "<i>Cleveland</i> Police"

@@ -46,6 +46,7 @@ from actionplans.target_dates import resolve_target
 from reviews.models import Board, Finding, FindingKind
 
 from .cells import cell_text, uk_date
+from .citations import ReviewMatcher, read_citations
 from .headers import (
     HEADER_SEARCH_ROWS,
     field_for_heading,
@@ -212,7 +213,8 @@ def build_preview(
             RowProblem(header.number, "Choose the column that holds the actions.")
         )
         return preview
-    reader = _PlanReader(preview, header, AgencyMatcher(board), legend or {})
+    reviews = ReviewMatcher(board) if "answers" in preview.mapped else None
+    reader = _PlanReader(preview, header, AgencyMatcher(board), legend or {}, reviews)
     reader.read_title_rows(before, header)
     reader.read_body(body)
     if not preview.actions and not preview.errors:
@@ -335,7 +337,12 @@ class _PlanReader:
     """Walks the rows once, carrying findings, themes and objectives down the table."""
 
     def __init__(
-        self, preview: ImportPreview, header: SourceRow, agencies: AgencyMatcher, legend: dict
+        self,
+        preview: ImportPreview,
+        header: SourceRow,
+        agencies: AgencyMatcher,
+        legend: dict,
+        reviews: ReviewMatcher | None = None,
     ) -> None:
         self.preview = preview
         self.columns = {column.field: column.index for column in preview.columns if column.field}
@@ -347,6 +354,7 @@ class _PlanReader:
             preview.mapped["finding"].heading if "finding" in preview.mapped else ""
         )
         self.agencies = agencies
+        self.reviews = reviews
         self.legend = legend
         self.findings: dict[str, ParsedFinding] = {}
         self.themes: dict[str, ParsedTheme] = {}
@@ -443,6 +451,7 @@ class _PlanReader:
                 continue
             self.finding_text_open = False
             self._action_row(row, next_ref)
+        self._cite_all()
         if self.key_rows:
             self._reread_statuses()
             self.preview.notes.append(
@@ -664,6 +673,8 @@ class _PlanReader:
             action.progress_as_at = self._as_at(row, as_at)
         if "rag" in texts:
             self._status(action, texts["rag"])
+        if self.reviews is not None and texts.get("answers"):
+            self._cite(action, texts["answers"])
         if "lead_agency" in texts or "lead" in texts:
             self._agency(action, texts.get("lead_agency") or texts.get("lead", ""))
             if "lead" not in texts:
@@ -704,6 +715,25 @@ class _PlanReader:
         meaning = legend_meaning(word)
         if meaning:
             self.preview.legend.setdefault(meaning[0].value, meaning[1])
+
+    def _cite(self, action: ParsedAction, text: str) -> None:
+        names, action.cites_all = read_citations(text)
+        for name in names:
+            review = self.reviews.match(name)
+            if review is None:
+                self.preview.unknown_reviews.setdefault(name, []).append(action.row)
+            elif all(review != cited for cited, _note in action.cited):
+                action.cited.append((review, ""))
+
+    def _cite_all(self) -> None:
+        """ "All" cites every review the file names anywhere, as "All"."""
+        named = list(
+            dict.fromkeys(review for action in self.preview.actions for review, _ in action.cited)
+        )
+        for action in self.preview.actions:
+            if action.cites_all:
+                already = {review for review, _note in action.cited}
+                action.cited += [(review, "All") for review in named if review not in already]
 
     def _agency(self, action: ParsedAction, name: str) -> None:
         action.agency_name = _SPACES_RE.sub(" ", name).strip()

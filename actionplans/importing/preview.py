@@ -15,6 +15,7 @@ from functools import cached_property
 
 from actionplans.models import RAG, Agency
 from actionplans.target_dates import resolve_target
+from reviews.models import Review
 
 from .headers import FIELDS_BY_KEY
 from .readers import Table, column_letter
@@ -103,6 +104,9 @@ class ParsedAction:
     agency_name: str = ""  # the cell matched against the board's agencies
     agency: Agency | None = None
     progress_as_at: date | None = None  # from an "as at" column
+    # The board's reviews its answers column names, with a note ("All"), in order.
+    cited: list[tuple[Review, str]] = field(default_factory=list)
+    cites_all: bool = False
 
     @property
     def block(self) -> str:
@@ -131,6 +135,8 @@ class ImportPreview:
     # For each unknown agency name: the board's one agency of the kind it names, or None.
     suggested_agencies: dict[str, Agency | None] = field(default_factory=dict)
     unknown_statuses: dict[str, list[int]] = field(default_factory=dict)
+    # Names in the answers column that are no review of the board: reported, not created.
+    unknown_reviews: dict[str, list[int]] = field(default_factory=dict)
     legend: dict[str, str] = field(default_factory=dict)
     # Statuses a key in the file explains (all kept, even in our default words), as
     # against words picked up from status cells ("Green – On track").

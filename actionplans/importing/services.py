@@ -435,21 +435,47 @@ class _Decisions:
         return True
 
     def _sources(self, rows: list[_Row], findings) -> None:
-        """Each action cites the import's review (with its finding, if any), exactly once."""
-        cited: dict[int, list[ActionSource]] = {}
-        if self.review.pk and self.plan.pk:
-            for source in ActionSource.objects.filter(action__plan=self.plan, review=self.review):
-                cited.setdefault(source.action_id, []).append(source)
+        """Each action cites the board's reviews its answers column names ("K,O,P"), and
+        the import's own review (with its finding) when it has a finding or names none:
+        each exactly once. A source the import no longer wants is removed. When its
+        answers column names reviews, the file says what every action cites, as it says
+        the rest; otherwise only the import's own review is the import's business."""
+        existing: dict[int, list[ActionSource]] = {}
+        if self.plan.pk:
+            sources = ActionSource.objects.filter(action__plan=self.plan)
+            if not any(row.parsed.values.get("answers") for row in rows):
+                sources = sources.filter(review_id=self.review.pk)
+            for source in sources:
+                existing.setdefault(source.action_id, []).append(source)
         self.stale_sources = []
         for row in rows:
             finding = findings.get(id(row.parsed.finding))
-            sources = cited.get(row.action.pk, []) if row.action.pk else []
-            wanted = finding.pk if finding is not None else None
-            if (finding is None or wanted) and any(s.finding_id == wanted for s in sources):
-                continue
-            self.stale_sources += sources  # the action moved to another finding
-            source = ActionSource(action=row.action, review=self.review, finding=finding)
-            self._keep(source, check=False)
+            wanted = [(review, None, note) for review, note in row.parsed.cited]
+            if finding is not None or not wanted:
+                wanted.insert(0, (self.review, finding, ""))
+            sources = existing.get(row.action.pk, []) if row.action.pk else []
+            kept = []
+            for position, (review, cited_finding, note) in enumerate(wanted):
+                same = next(
+                    (
+                        source
+                        for source in sources
+                        if _same_source(source, review, cited_finding, note) and source not in kept
+                    ),
+                    None,
+                )
+                if same is not None:
+                    kept.append(same)
+                    continue
+                source = ActionSource(
+                    action=row.action,
+                    review=review,
+                    finding=cited_finding,
+                    note=note,
+                    position=position,
+                )
+                self._keep(source, check=False)
+            self.stale_sources += [source for source in sources if source not in kept]
 
     def _first_update_dates(self) -> dict[str, datetime.date]:
         """When each update the file repeats was first imported: re-imports keep that date."""
@@ -516,6 +542,17 @@ class _Decisions:
                 bulk_update_with_history(
                     batch.changed, batch.model, batch.fields, BATCH_SIZE, **history
                 )
+
+
+def _same_source(source: ActionSource, review, finding, note: str) -> bool:
+    """Whether an existing source already says this (a new review or finding never does)."""
+    if review.pk is None or (finding is not None and finding.pk is None):
+        return False
+    return (
+        source.review_id == review.pk
+        and source.finding_id == (finding.pk if finding is not None else None)
+        and source.note == note
+    )
 
 
 def _assign(instance, values: dict) -> bool:

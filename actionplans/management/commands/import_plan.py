@@ -105,6 +105,8 @@ class Command(BaseCommand):
                 f"Unknown agency {name!r} (rows {_rows(rows)}): left unlinked, "
                 f"lead kept as written{hint}"
             )
+        for name, rows in preview.unknown_reviews.items():
+            write(f"Unknown review {name!r} (rows {_rows(rows)}): cites the plan's own review")
         for word, rows in preview.unknown_statuses.items():
             write(f"Unknown status {word!r} (rows {_rows(rows)}): imported as Not rated")
         for note in preview.notes:
