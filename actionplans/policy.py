@@ -191,7 +191,7 @@ def managed_boards(user) -> QuerySet[Board]:
 # People: who holds which role on a board.
 def can_manage_people(user, board_id: int) -> bool:
     """Board business managers add people to their board, change and remove roles."""
-    return _has_role(user, board_id, Role.MANAGER)
+    return can_manage_board(user, board_id)
 
 
 def can_send_set_password_link(user, person) -> bool:

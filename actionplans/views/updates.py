@@ -31,10 +31,15 @@ def update_submit(request, pk):
         else:
             messages.success(request, "Update sent to the business manager for approval.")
             return redirect(action)
+    return _update_form_page(request, form, action, title="Report progress")
+
+
+def _update_form_page(request, form, action, *, title: str, **context):
+    """The progress update form of an action: a new update, or one being changed."""
     return render(
         request,
         "actionplans/update_form.html",
-        {"form": form, "action": action, "plan": action.plan, "title": "Report progress"},
+        {"form": form, "action": action, "plan": action.plan, "title": title, **context},
     )
 
 
@@ -56,16 +61,8 @@ def update_edit(request, pk):
         else:
             messages.success(request, "Update sent to the business manager for approval.")
             return redirect(update.action)
-    return render(
-        request,
-        "actionplans/update_form.html",
-        {
-            "form": form,
-            "action": update.action,
-            "plan": update.action.plan,
-            "update": update,
-            "title": "Change your update",
-        },
+    return _update_form_page(
+        request, form, update.action, title="Change your update", update=update
     )
 
 
@@ -86,16 +83,12 @@ def _approved_meanwhile(request, update):
     data["submission_key"] = str(uuid.uuid4())  # a new update, with its own key
     form = ProgressUpdateForm(data, action=action)
     form.is_valid()  # show what needs correcting, as the form would
-    return render(
+    return _update_form_page(
         request,
-        "actionplans/update_form.html",
-        {
-            "form": form,
-            "action": action,
-            "plan": action.plan,
-            "title": "Report progress",
-            "form_action": reverse("actionplans:update_submit", args=[action.pk]),
-        },
+        form,
+        action,
+        title="Report progress",
+        form_action=reverse("actionplans:update_submit", args=[action.pk]),
     )
 
 
