@@ -67,7 +67,7 @@ from .preview import (
 from .readers import SourceRow, Table, UnreadableFile, Value
 from .statuses import (
     COLOURS,
-    key_pieces,
+    key_in_row,
     legend_in_text,
     legend_meaning,
     normalise_status,
@@ -374,8 +374,9 @@ class _PlanReader:
     def read_title_rows(self, rows: list[SourceRow], header: SourceRow) -> None:
         """Above the heading row, title rows are skipped; a RAG key, a finding heading (and
         its text) are read, and so is a theme written on the row right above the headings."""
-        has_key = self._key_above(rows)
-        for row in map(_Line.of, rows):
+        lines = [_Line.of(row) for row in rows]
+        has_key = self._key_above(lines)
+        for row in lines:
             texts = [text for text in row.texts if text]
             if has_key and _is_key_line(row):
                 continue  # the key, or a line of it: not a theme
@@ -386,10 +387,10 @@ class _PlanReader:
             elif row.number == header.number - 1 and len(texts[0]) <= _THEME_TITLE_MAX:
                 self._start_theme(self._theme(texts[0]))
 
-    def _key_above(self, rows: list[SourceRow]) -> bool:
+    def _key_above(self, lines: list[_Line]) -> bool:
         """A RAG key in the title rows is the plan's own legend; the words it gives read
         the status cells too (a legend of the plan imported into wins)."""
-        texts = [text for row in rows for text in _key_texts(_Line.of(row))]
+        texts = [text for line in lines for text in _key_texts(line)]
         key = legend_in_text(texts)
         self._learn_key(key)
         return bool(key)
@@ -402,17 +403,10 @@ class _PlanReader:
 
     def _key_below(self, row: _Line) -> bool:
         """Whether the row is (part of) a RAG key under the table, read rather than
-        imported: every cell of it a piece of the key or its label ("Key: R = Not on
-        track, G = On track", "Key | R = Late | G = Fine"), or a colour in the first
-        column beside its meaning ("Green | On track"). An action row never is: its
-        action text is no piece of a key."""
+        imported: a key in every cell (`statuses.key_in_row`), or a colour in the first
+        column beside its meaning ("Green | On track")."""
         texts = [text for text in row.texts if text]
-        key: dict[RAG, str] = {}
-        # Cheap first: an action row fails at its first ordinary cell (a ref, say).
-        if all(_KEY_LABEL_RE.fullmatch(text) or _KEY_PIECE_RE.search(text) for text in texts):
-            key = legend_in_text(texts)
-            if not all(_KEY_LABEL_RE.fullmatch(text) or key_pieces(text) for text in texts):
-                key = {}
+        key = key_in_row(texts)
         first = self._cell(row, self.first_column)
         if not key and len(texts) == 2 and first == texts[0]:
             colour = COLOURS.get(normalise_status(first))
@@ -805,15 +799,6 @@ class _Line:
     @classmethod
     def of(cls, row: SourceRow) -> _Line:
         return cls(row.number, row.cells, [cell_text(value) for value in row.cells])
-
-
-# What a piece of a key starts with: a colour (or its letter) and "=", a dash, ":" or
-# "(". Cheap enough to look for in every row first.
-_KEY_PIECE_RE = re.compile(
-    r"(?:^|[\s,;|])(?:red|amber|green|blue|[rgab])(?:\s*[=:(\u2013\u2014]|\s+-)",
-    re.IGNORECASE,
-)
-_KEY_LABEL_RE = re.compile(r"(?:rag |brag )?(?:key|legend)\s*:?", re.IGNORECASE)
 
 
 def _is_key_line(row: _Line) -> bool:

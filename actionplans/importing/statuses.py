@@ -165,3 +165,24 @@ def key_pieces(text: str) -> dict[RAG, str]:
         if meaning and len(meaning[1]) <= 200:
             found.setdefault(*meaning)
     return found
+
+
+# What a piece of a key starts with: a colour (or its letter) and "=", a dash, ":" or
+# "(". Cheap enough to look for in every row of a table first.
+_KEY_PIECE_RE = re.compile(
+    r"(?:^|[\s,;|])(?:red|amber|green|blue|[rgab])(?:\s*[=:(\u2013\u2014]|\s+-)",
+    re.IGNORECASE,
+)
+# A cell that only labels the key: "Key", "RAG key:", "Legend".
+_KEY_LABEL_CELL_RE = re.compile(r"(?:rag |brag )?(?:key|legend)\s*:?", re.IGNORECASE)
+
+
+def key_in_row(texts: list[str]) -> dict[RAG, str]:
+    """The key a row gives when every cell of it is a piece of a key or its label ("Key:
+    R = Not on track, G = On track", "Key | R = Late | G = Fine"); empty otherwise. An
+    action row never gives one: its action text is no piece of a key, and the cheap
+    test stops at its first ordinary cell (a ref, say)."""
+    for is_piece in (_KEY_PIECE_RE.search, key_pieces):
+        if not all(_KEY_LABEL_CELL_RE.fullmatch(text) or is_piece(text) for text in texts):
+            return {}
+    return legend_in_text(texts)
