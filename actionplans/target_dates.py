@@ -43,20 +43,27 @@ School terms and seasons.
     (anonymous Gregorian algorithm). Summer term: 1 Apr – 31 Jul (kept simple; it
     overlaps the spring term in late-Easter years). Without "term": spring Mar–May,
     summer Jun–Aug, autumn Sep–Nov, winter Dec – Feb of the next year. "Early", "mid"
-    and "late" YEAR are Jan–Apr, May–Aug and Sep–Dec.
+    and "late" YEAR are Jan–Apr, May–Aug and Sep–Dec; "beginning of" / "start of" YEAR
+    is Jan–Apr ("end of 2016" is the year: due at its end either way). "H1 2016" and
+    "first half of 2016" are Jan–Jun, "H2" Jul–Dec; a half of a financial year ("H2
+    2016/17") is Apr–Sep or Oct–Mar.
 Open-ended periods.
     "X onwards", "wef X", "w.e.f. X", "with effect from X", "from X", "since X",
     "commencing X" have a start and no deadline (ONWARDS); "from X to Y" is a range.
+    "Week commencing X" ("w/c X", "wk commencing X") is that week: due on X.
     A cell that also names closed periods is DATE if its latest deadline is on or after
     every open-ended start, otherwise ONWARDS without a due date.
 Precedence.
     BLANK (nothing but whitespace or markup); COMPLETED when the text starts with
-    "Complete", "Completed" or "Done" (with the dates it names, if any; "Complete by ..."
-    is a deadline, not a status), or ends with one of them ("Feb 2015 - completed",
-    "March 2015 (done)"; not "to be completed"); TO_BE_CONFIRMED when a TBC phrase
-    appears anywhere (its dates are ignored); DATE or ONWARDS when a period can be read
-    (so "Quarterly from May 2013" is ONWARDS); ONGOING for "ongoing" / "continuous";
-    RECURRING for "quarterly", "monthly", "annual"...; otherwise UNKNOWN.
+    "Complete", "Completed", "Done", "Achieved", "Implemented", "In place" or "Already in
+    place" (with the dates it names, if any; "Complete by ..." and "In place from ..."
+    are deadlines, not statuses), or ends with complete(d) / done ("Feb 2015 -
+    completed", "March 2015 (done)"; not "to be completed"); TO_BE_CONFIRMED when a TBC
+    phrase appears anywhere (its dates are ignored); DATE or ONWARDS when a period can be
+    read (so "Quarterly from May 2013" is ONWARDS); ONGOING for "ongoing", "continuous",
+    "rolling", "business as usual" / "BAU", "as required"; RECURRING for "quarterly",
+    "monthly", "annual", "every 6 months"...; otherwise UNKNOWN ("Immediate", "Within 3
+    months": they need the plan's own date, which a cell does not give).
 Spreadsheet cells.
     ``date`` / ``datetime`` values are that day. ``int`` / ``float`` values are serial
     day numbers of Excel's 1900 date system (day 61 onwards, where it is a plain day
@@ -132,7 +139,9 @@ _PUNCTUATION = str.maketrans(
 )
 
 _COMPLETED_RE = re.compile(
-    r"(?:completed|done|complete(?! +(?:by|before|within|no later)\b))\b", re.ASCII
+    r"(?:completed|done|complete|achieved|implemented|in place|already in place"
+    r"|in place already)\b(?! +(?:by|before|within|no later|from|wef|w e f|for|when)\b)",
+    re.ASCII,
 )
 # "Feb 2015 - completed", "Jan 2015 (complete)"; not "to be completed", "not done".
 _COMPLETED_END_RE = re.compile(
@@ -140,12 +149,15 @@ _COMPLETED_END_RE = re.compile(
 )
 _TBC_RE = re.compile(r"\b(?:tb[acd]|to be (?:confirmed|determined|decided))\b", re.ASCII)
 _ONGOING_RE = re.compile(
-    r"\b(?:on-?going|on going|continuous(?:ly)?|continuing|continual(?:ly)?)\b", re.ASCII
+    r"\b(?:on-?going|on going|continuous(?:ly)?|continuing|continual(?:ly)?|rolling"
+    r"|business as usual|bau|as (?:and when )?(?:required|needed|necessary))\b",
+    re.ASCII,
 )
 _RECURRING_RE = re.compile(
     r"\b(?:daily|weekly|fortnightly|monthly|bimonthly|quarterly|termly|annual(?:ly)?"
     r"|biannual(?:ly)?|biennial(?:ly)?|yearly"
-    r"|(?:every|each) (?:day|week|fortnight|month|quarter|term|year))\b",
+    r"|(?:every|each) (?:day|week|fortnight|month|quarter|term|year)"
+    r"|every (?:\d{1,2}|two|three|four|six|twelve|other) (?:days?|weeks?|months?|terms?|years?))\b",
     re.ASCII,
 )
 
@@ -302,6 +314,10 @@ _MONTHS = {
 }
 _SEASONS = {"spring", "summer", "autumn", "winter"}
 _PARTS_OF_YEAR = {"early": (1, 4), "mid": (5, 8), "late": (9, 12)}
+# "Beginning of 2016" ("of" needed: "start 2016" opens a period). "End of 2016" is
+# read as the year: due at its end either way.
+_PARTS_OF_YEAR_OF = {"beginning": (1, 4), "start": (1, 4)}
+_HALF_WORDS = {"first": 1, "second": 2}
 _ORDINALS = {"st", "nd", "rd", "th"}
 _RANGE_WORDS = {"to", "until", "till", "through", "thru"}
 _RANGE_PUNCT = {"-", "/"}
@@ -402,9 +418,15 @@ class _Reader:
         if tok.kind == "pair":
             return self.pair(i)
         if tok.kind == "num":
-            return self.day_first(i) or self.year(i)
+            return self.day_first(i) or self.half(i) or self.year(i)
         if tok.kind == "word":
-            return self.quarter(i) or self.season(i) or self.part_of_year(i) or self.month(i)
+            return (
+                self.quarter(i)
+                or self.half(i)
+                or self.season(i)
+                or self.part_of_year(i)
+                or self.month(i)
+            )
         return None
 
     def pair(self, i: int) -> tuple[_Piece | None, int]:
@@ -492,12 +514,48 @@ class _Reader:
             return _Partial(build), j
         return build(year), j
 
+    def half_number(self, i: int) -> tuple[int | None, int]:
+        """Read which half: "H1", "first half", "2nd half"."""
+        if self.word(i) == "h" and self._tight(i + 1) and self.num(i + 1, (1,)) in (1, 2):
+            return self.num(i + 1, (1,)), i + 2
+        number, j = _HALF_WORDS.get(self.word(i) or ""), i + 1
+        if number is None and self.num(i, (1,)) in (1, 2) and self.word(i + 1) in _ORDINALS:
+            number, j = self.num(i, (1,)), i + 2
+        if number is None or self.word(j) != "half":
+            return None, i
+        return number, j + 1
+
+    def half(self, i: int) -> tuple[_Piece | None, int] | None:
+        """Read half a year: "H1 2016" (Jan-Jun), "second half of 2016", "H2 2016/17"
+        (Oct-Mar: half of a financial year)."""
+        number, j = self.half_number(i)
+        if number is None:
+            return None
+        if self.word(j) == "of":
+            j += 1
+        tok = self.tok(j)
+        if tok and tok.kind == "pair":
+            first, sep, second = _PAIR_SEP_RE.split(tok.text, maxsplit=1)
+            span = _year_pair(first, sep, second, "fy", tight=True)
+            if span is None or span.end.year != span.start.year + 1:
+                return None
+            if number == 1:
+                return _months(span.start.year, 4, 9), j + 1
+            return _months(span.start.year, 10, 3, span.end.year), j + 1
+        year = self.num(j, (4,))
+        if year is None or not _plausible(year):
+            return None
+        return _months(year, 6 * number - 5, 6 * number), j + 1
+
     def part_of_year(self, i: int) -> tuple[_Piece | None, int] | None:
-        """Read part of a year: "Early 2014", "mid-2014", "Late 2014"."""
-        months = _PARTS_OF_YEAR.get(self.word(i) or "")
+        """Read part of a year: "Early 2014", "mid-2014", "Late 2014", "start of 2014"."""
+        word = self.word(i) or ""
+        months, j = _PARTS_OF_YEAR.get(word), i + 1
+        if months is None and self.word(i + 1) == "of":
+            months, j = _PARTS_OF_YEAR_OF.get(word), i + 2
         if months is None:
             return None
-        year, j = self.read_year(i + 1)
+        year, j = self.read_year(j)
         if year is None:
             return None
         return _months(year, *months), j
@@ -571,6 +629,8 @@ class _Reader:
         if is_range:
             return False
         before = self.words_before(i)
+        if before[-2:-1] in (["week"], ["wk"], ["w"]):  # "week commencing 4 Jan": that week
+            return False
         return bool(before) and (before[-1] in _OPEN_BEFORE or before == ["w", "e", "f"])
 
     def scan(self) -> list[_Found]:
