@@ -25,7 +25,7 @@ from reviews.models import Board, Review
 
 # Every heading the issue lists, and the seed plans' own.
 HEADINGS = {
-    "ref": ["ref", "Ref", "No.", "Ref.", "Action No"],
+    "ref": ["ref", "Ref", "No.", "Ref.", "Action No", "#", "Action #"],
     "text": ["action", "ACTIONS", "Key task", "Key tasks", "Specific actions", "Action required",
              "What we will do", "Strategic Intent and Actions"],
     "lead": ["Lead", "Owner", "Lead(s)", "Officer responsible", "Strategic Lead",
@@ -39,13 +39,14 @@ HEADINGS = {
     "next_steps": ["Future actions", "Next steps"],
     "evidence": ["How will we know", "How will we know?", "Evidence of impact", "Evidence",
                  "Output/Outcome measurement"],
-    "finding": ["Finding", "Recommendation", "Findings", "Strategic priority"],
+    "finding": ["Finding", "Recommendation", "Findings", "Strategic priority",
+                "Area for development", "Areas for Development", "Key findings"],
     "priority": ["Priority"],
     "objective": ["Objective", "Objectives", "Outcome"],
     "theme": ["Theme", "Section"],
     "resources": ["Resources", "Resource"],
     "kpis": ["KPIs", "How measured/KPIs", "Key performance indicators"],
-    "subgroup": ["Enabling subgroup", "Enabling Subgroup or team"],
+    "subgroup": ["Enabling subgroup", "Enabling Subgroup or team", "Subgroup responsible"],
     "answers": ["SCR Ref", "Reviews cited as written"],
     "progress_as_at": ["Progress as at", "As at", "Update date", "Date of update"],
 }  # fmt: skip
@@ -224,11 +225,14 @@ STATUSES = {
     RAG.GREEN: ["Green", "G", "green", "On track", "On target", "Green – On track", "G/B",
                 "Blue/Green", "Green = on track"],
     RAG.AMBER: ["Amber", "A", "A/G", "G/A", "Amber/Green", "Green-Amber", "Some slippage",
-                "Partially met", "Yellow"],
+                "Partially met", "Yellow", "AG", "GA", "Partially implemented"],
     RAG.RED: ["Red", "R", "Behind schedule", "Not on target", "Red - behind schedule", "A/R",
-              "Amber / Red", "R/A/G", "Not met", "Not achieved"],
+              "Amber / Red", "R/A/G", "Not met", "Not achieved", "RA", "Late", "Behind",
+              "Not implemented", "Not delivered"],
     RAG.BLUE: ["Blue", "B", "Complete", "Completed", "Complete(d)", "Completed.",
-               "Completed (March 2015)", "Blue – Completed", "Met", "Complete - embedded"],
+               "Completed (March 2015)", "Blue – Completed", "Met", "Complete - embedded",
+               "Completed and embedded", "Complete & embedded", "Action complete",
+               "Implemented", "Delivered", "Business as usual", "BAU"],
     RAG.NOT_STARTED: ["Not started", "Not yet due", "not_started"],
     RAG.NOT_RATED: ["", "  ", "Not rated", "not_rated", "N/A"],
 }  # fmt: skip
@@ -243,7 +247,19 @@ def test_status_words(word, status):
 
 @pytest.mark.parametrize(
     "word",
-    ["Purple", "In progress", "?", "Green-ish", "Grey", "Grey/Green", "G/Purple", "Red Amber Pink"],
+    [
+        "Purple",
+        "In progress",
+        "?",
+        "Green-ish",
+        "Grey",
+        "Grey/Green",
+        "G/Purple",
+        "Red Amber Pink",
+        "Bag",
+        "RR",
+        "Ongoing",
+    ],
 )
 def test_unknown_status_words_are_not_guessed(word):
     assert rag_for_status(word) is None
@@ -265,6 +281,44 @@ def test_legend_meaning_of_colour_and_words():
     assert legend_meaning("Grey – not yet due") is None
     assert legend_meaning("Green") is None
     assert legend_meaning("Not rated") is None
+    # The other way round, with the colour in full (a letter alone is too easily a label).
+    assert legend_meaning("Completed = Blue") == (RAG.BLUE, "Completed")
+    assert legend_meaning("On track (Green)") == (RAG.GREEN, "On track")
+    assert legend_meaning("Part (A)") is None
+    assert legend_meaning("Action plan – Green Lane School") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        (
+            "BRAG: B - Completed, R - Not started/significant delay, A - Some delay, G - On track",
+            {"blue": "Completed", "red": "Not started/significant delay",
+             "amber": "Some delay", "green": "On track"},
+        ),
+        (
+            "RAG: Red (not started), Amber (in progress), Green (complete)",
+            {"red": "not started", "amber": "in progress", "green": "complete"},
+        ),
+        (
+            "Red: Action not achieved within timescale. Amber: Action partially achieved. "
+            "Green: Action fully achieved.",
+            {"red": "Action not achieved within timescale", "amber": "Action partially achieved",
+             "green": "Action fully achieved"},
+        ),
+        (
+            "Status key: Complete (Blue) | On track (Green) | Some slippage (Amber)",
+            {"blue": "Complete", "green": "On track", "amber": "Some slippage"},
+        ),
+        (
+            "Completed = Blue, On Target = Green, Slippage = Amber, Not on target = Red",
+            {"blue": "Completed", "green": "On Target", "amber": "Slippage",
+             "red": "Not on target"},
+        ),
+    ],
+)  # fmt: skip
+def test_keys_as_other_plans_write_them(text, key):
+    assert {rag.value: words for rag, words in legend_in_text([text]).items()} == key
 
 
 # Any text at all: the guessers never raise and only ever answer with what they may.

@@ -414,6 +414,20 @@ def test_a_key_under_the_table_is_read_not_imported(board):
     ]
 
 
+def test_a_key_written_meaning_first_under_the_table_is_read(board):
+    rows = [
+        ["Ref", "Action", "RAG"],
+        ["1", "a", "Stalled"],
+        ["2", "b", "Signed off"],
+        [],
+        ["Status key", "Signed off (Blue)", "Stalled (Red)"],
+    ]
+    preview = preview_of(csv_bytes(rows), board)
+    assert [action.ref for action in preview.actions] == ["1", "2"]
+    assert [action.rag for action in preview.actions] == [RAG.RED, RAG.BLUE]
+    assert preview.unknown_statuses == {}
+
+
 def test_html_in_cells_is_kept_as_text(board):
     rows = [["Ref", "Action"], ["1", '<script>alert("x")</script> & <b>bold</b>']]
     (action,) = preview_of(csv_bytes(rows), board).actions

@@ -67,6 +67,9 @@ FIELDS: tuple[Field, ...] = (
             "inspection recommendation",
             "area for improvement",
             "areas for improvement",
+            "area for development",
+            "areas for development",
+            "key findings",
             "learning point",
             "scr recommendation",
             "scr recommendations",
@@ -210,6 +213,8 @@ FIELDS: tuple[Field, ...] = (
             "subgroup",
             "sub group",
             "responsible subgroup",
+            "subgroup responsible",
+            "sub group responsible",
             "enabling group",
         ),
     ),
@@ -365,8 +370,9 @@ _NON_WORD_RE = re.compile(r"[^a-z0-9]+")
 
 
 def normalise_heading(value: object) -> str:
-    """Lower-case words and digits only: "Lead(s)" -> "lead s", "By when?" -> "by when"."""
-    text = str(value or "").casefold().replace("&", " and ")
+    """Lower-case words and digits only: "Lead(s)" -> "lead s", "By when?" -> "by when",
+    "#" -> "no"."""
+    text = str(value or "").casefold().replace("&", " and ").replace("#", " no ")
     return _NON_WORD_RE.sub(" ", text).strip()
 
 

@@ -6,7 +6,7 @@ exports print). `rag_for_status` reads all three, plus the plan's own legend, an
 returns None for a word it does not know so that the preview can list it rather
 than guess. An empty cell is "Not rated": no status recorded.
 
-A two-colour status ("A/G", "R/A", "Green/Amber") takes the worse colour: a board
+A two-colour status ("A/G", "R/A", "AG", "Green/Amber") takes the worse colour: a board
 should not be told an action is on track when its lead only half says so. Blue with
 green ("G/B") is green: not yet complete.
 """
@@ -40,6 +40,9 @@ STATUS_WORDS: dict[str, RAG] = {
     "partially complete": RAG.AMBER,
     "partially completed": RAG.AMBER,
     "behind schedule": RAG.RED,
+    "behind target": RAG.RED,
+    "behind": RAG.RED,
+    "late": RAG.RED,
     "not on target": RAG.RED,
     "not on track": RAG.RED,
     "off track": RAG.RED,
@@ -54,6 +57,19 @@ STATUS_WORDS: dict[str, RAG] = {
     "achieved": RAG.BLUE,
     "finished": RAG.BLUE,
     "embedded": RAG.BLUE,
+    "complete and embedded": RAG.BLUE,
+    "completed and embedded": RAG.BLUE,
+    "action complete": RAG.BLUE,
+    "action completed": RAG.BLUE,
+    "implemented": RAG.BLUE,
+    "fully implemented": RAG.BLUE,
+    "delivered": RAG.BLUE,
+    "business as usual": RAG.BLUE,
+    "bau": RAG.BLUE,
+    "partially implemented": RAG.AMBER,
+    "partially delivered": RAG.AMBER,
+    "not implemented": RAG.RED,
+    "not delivered": RAG.RED,
     "met": RAG.BLUE,
     "fully met": RAG.BLUE,
     "fully achieved": RAG.BLUE,
@@ -88,8 +104,9 @@ _FIRST_PART_RE = re.compile(r"=\s*|\s(?:[-\u2013\u2014:]|\()\s*|[(:]")
 
 
 def normalise_status(text: str) -> str:
-    """Lower-case words only: "Complete(d)." -> "complete d", "A/G" -> "a g"."""
-    return _NON_WORD_RE.sub(" ", text.casefold()).strip()
+    """Lower-case words only: "Complete(d)." -> "complete d", "A/G" -> "a g", "Complete &
+    embedded" -> "complete and embedded"."""
+    return _NON_WORD_RE.sub(" ", text.casefold().replace("&", " and ")).strip()
 
 
 def rag_for_status(text: str, legend: dict[str, str] | None = None) -> RAG | None:
@@ -123,8 +140,13 @@ def _lookup(word: str, words: dict[str, RAG]) -> RAG | None:
 
 
 def _two_colours(word: str) -> RAG | None:
-    """ "a g", "green amber", "r a g": the worst colour named; None unless all are colours."""
-    colours = [_COLOUR_WORDS.get(part) for part in word.split()]
+    """ "a g", "green amber", "r a g", "AG": the worst colour named; None unless all are
+    colours. Two letters written together ("AG", "RA") count as two colours; three do not
+    ("bag" is a word)."""
+    parts = word.split()
+    if len(parts) == 1 and len(word) == 2 and word[0] != word[1]:
+        parts = list(word)
+    colours = [_COLOUR_WORDS.get(part) for part in parts]
     if len(colours) < 2 or None in colours:
         return None
     return next(colour for colour in _WORST_FIRST if colour in colours)
@@ -133,18 +155,30 @@ def _two_colours(word: str) -> RAG | None:
 def legend_meaning(text: str) -> tuple[RAG, str] | None:
     """The plan's own words for a colour, from a "Colour – meaning" cell.
 
-    "Green – On track", "G = on track", "Blue: completed", "Red (behind schedule)".
+    "Green – On track", "G = on track", "Blue: completed", "Red (behind schedule)",
+    "Completed = Blue", "On track (Green)".
     """
     parts = _FIRST_PART_RE.split(text.strip(), maxsplit=1)
     colour = _COLOUR_WORDS.get(normalise_status(parts[0]))
     meaning = parts[1].strip().rstrip(")").strip() if len(parts) == 2 else ""
+    if colour is None and len(parts) == 2:
+        # The other way round, with the colour's name in full: "Completed = Blue",
+        # "On track (Green)".
+        colour, meaning = COLOURS.get(normalise_status(parts[1])), parts[0].strip()
+    meaning = meaning.rstrip(".").strip()
     return (colour, meaning) if colour and meaning else None
 
 
 # A key above the table: "RAG key: R = Not on track, A = Some delay, G = On track", or
-# one colour a row. Pieces are split at line breaks, ";", "," and "|".
-_LEGEND_PIECE_SPLIT_RE = re.compile(r"[\n;,|]|\t|\s{3,}")
-_KEY_LABEL_RE = re.compile(r"^\s*(?:rag|brag)?\s*(?:key|legend|rating|status)\s*:\s*", re.I)
+# one colour a row. Pieces are split at line breaks, ";", "," and "|", and at a full stop
+# before a colour ("Red: not achieved. Amber: partly achieved.").
+_LEGEND_PIECE_SPLIT_RE = re.compile(
+    r"[\n;,|]|\t|\s{3,}|\.\s+(?=(?:red|amber|green|blue)\b)", re.IGNORECASE
+)
+_KEY_LABEL_RE = re.compile(
+    r"^\s*(?:(?:b?rag|status)(?:\s*(?:key|legend|rating|status))?|key|legend|rating)\s*:\s*",
+    re.IGNORECASE,
+)
 
 
 def legend_in_text(texts: list[str]) -> dict[RAG, str]:
@@ -170,11 +204,12 @@ def key_pieces(text: str) -> dict[RAG, str]:
 # What a piece of a key starts with: a colour (or its letter) and "=", a dash, ":" or
 # "(". Cheap enough to look for in every row of a table first.
 _KEY_PIECE_RE = re.compile(
-    r"(?:^|[\s,;|])(?:red|amber|green|blue|[rgab])(?:\s*[=:(\u2013\u2014]|\s+-)",
+    r"(?:^|[\s,;|])(?:red|amber|green|blue|[rgab])(?:\s*[=:(\u2013\u2014]|\s+-)"
+    r"|[=(]\s*(?:red|amber|green|blue)\b",
     re.IGNORECASE,
 )
-# A cell that only labels the key: "Key", "RAG key:", "Legend".
-_KEY_LABEL_CELL_RE = re.compile(r"(?:rag |brag )?(?:key|legend)\s*:?", re.IGNORECASE)
+# A cell that only labels the key: "Key", "RAG key:", "Status key", "Legend".
+_KEY_LABEL_CELL_RE = re.compile(r"(?:(?:b?rag|status) )?(?:key|legend)\s*:?", re.IGNORECASE)
 
 
 def key_in_row(texts: list[str]) -> dict[RAG, str]:
