@@ -111,11 +111,22 @@ def test_sheet_option_and_missing_sheet(board, tmp_path):
         xlsx_bytes([["Cover page"]], title="Cover", more_sheets={"Actions": CASE_PLAN})
     )
     with pytest.raises(CommandError, match="could not find the table's heading row"):
-        import_plan(path, "--board", board.slug)
+        import_plan(path, "--board", board.slug, "--sheet", "Cover")
     with pytest.raises(CommandError, match='no sheet called "Nope"'):
         import_plan(path, "--board", board.slug, "--sheet", "Nope")
     import_plan(path, "--board", board.slug, "--sheet", "Actions")
     assert Action.objects.filter(plan__slug="child-q-plan").count() == 4
+
+
+def test_without_a_sheet_the_first_with_a_table_of_actions_is_read(board, tmp_path):
+    path = tmp_path / "book.xlsx"
+    guidance = [["How to fill in this plan"], ["Use one row an action."]]
+    path.write_bytes(
+        xlsx_bytes(guidance, title="Guidance", more_sheets={"Actions": CASE_PLAN, "Old": CASE_PLAN})
+    )
+    out, _ = import_plan(path, "--board", board.slug, "--dry-run")
+    assert 'sheet "Actions" (the first with a table of actions; passed over "Guidance")' in out
+    assert "4 created" in out
 
 
 def test_unknown_kind_is_refused(board, plan_file):

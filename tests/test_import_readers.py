@@ -99,6 +99,22 @@ def test_xlsx_sheet_is_chosen_by_name_and_dates_are_dates():
     assert table.rows[1].cells[2] == datetime.datetime(2014, 6, 30)
 
 
+def test_without_a_sheet_the_first_the_test_wants_is_read():
+    data = xlsx_bytes(
+        [["Cover"]],
+        title="Cover",
+        more_sheets={"Key": [["R = late"]], "Plan": [["Ref", "Action"]], "Plan 2": [["Ref"]]},
+    )
+    table = read_table(data, wanted=lambda rows: "Ref" in rows[0].cells)
+    assert (table.sheet_name, table.passed_over) == ("Plan", ["Cover", "Key"])
+    assert table.description.endswith(
+        '(the first with a table of actions; passed over "Cover", "Key")'
+    )
+    nothing_wanted = read_table(data, wanted=lambda rows: False)
+    assert (nothing_wanted.sheet_name, nothing_wanted.passed_over) == ("Cover", [])
+    assert read_table(data, sheet="Key", wanted=lambda rows: False).sheet_name == "Key"
+
+
 def test_excel_date_cell_resolves_to_its_day():
     """The one form the parser's own tests give as a value only: an openpyxl-read date cell."""
     data = xlsx_bytes([["Ref", "Action", "Target date"], ["1", "Do", datetime.date(2015, 3, 31)]])

@@ -1,5 +1,6 @@
 """The import pages: upload -> preview -> confirm, for the board's business manager only."""
 
+import html
 import re
 
 import pytest
@@ -234,6 +235,15 @@ def test_missing_sheet_is_an_error_on_the_sheet_field(client, personas):
     assert response.context["form"].errors["sheet"] == [
         'This workbook has no sheet called "Actions". Its sheets are: "Plan".'
     ]
+
+
+def test_a_guidance_sheet_in_front_of_the_plan_is_passed_over(client, personas):
+    client.force_login(personas.manager)
+    data = xlsx_bytes([["Guidance for leads"]], title="Guidance", more_sheets={"Plan": CASE_PLAN})
+    response = client.get(upload(client, data).url)
+    assert response.context["check"].preview.table.sheet_name == "Plan"
+    page = html.unescape(response.content.decode())
+    assert 'sheet "Plan" (the first with a table of actions; passed over "Guidance")' in page
 
 
 def test_importing_into_an_existing_plan_of_the_board(client, personas, seed):

@@ -18,9 +18,9 @@ from actionplans.models import RAG, Agency, Plan
 from reviews.models import Board, ReviewKind
 
 from .headers import FIELDS, FIELDS_BY_KEY
-from .plan_rows import build_preview, find_header
+from .plan_rows import build_preview, find_header, read_plan_table
 from .preview import ColumnMapping, ImportPreview, choice_key
-from .readers import MAX_FILE_BYTES, MissingSheet, UnreadableFile, read_table
+from .readers import MAX_FILE_BYTES, MissingSheet, UnreadableFile
 from .services import (
     NEW_AGENCY,
     ImportOutcome,
@@ -68,7 +68,9 @@ class UploadForm(forms.Form):
         label="Sheet name",
         required=False,
         max_length=31,
-        help_text="Excel workbooks only. Leave blank to read the first sheet.",
+        help_text=(
+            "Excel workbooks only. Leave blank to read the first sheet with a table of actions."
+        ),
         widget=_govuk(forms.TextInput(), "govuk-input govuk-input--width-20"),
     )
 
@@ -97,7 +99,7 @@ class UploadForm(forms.Form):
 
     def _check_file(self, sheet: str) -> None:
         try:
-            find_header(read_table(self.data_bytes, sheet=sheet or None).rows)
+            find_header(read_plan_table(self.data_bytes, sheet=sheet or None).rows)
         except MissingSheet as problem:
             self.add_error("sheet", str(problem))
         except UnreadableFile as problem:
@@ -283,7 +285,7 @@ def check_upload(upload: StoredUpload, *, board: Board, data=None) -> ImportChec
     check = ImportCheck(upload=upload, target=target)
     try:
         check.plan = plan_for_target(target)
-        table = read_table(upload.read(), sheet=upload.sheet or None)
+        table = read_plan_table(upload.read(), sheet=upload.sheet or None)
         legend = check.plan.rag_legend if check.plan else None
         preview = build_preview(table, board=board, legend=legend)
     except (UnreadableFile, ImportRefused) as problem:

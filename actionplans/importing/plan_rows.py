@@ -64,7 +64,7 @@ from .preview import (
     ParsedTheme,
     RowProblem,
 )
-from .readers import SourceRow, Table, UnreadableFile, Value
+from .readers import SourceRow, Table, UnreadableFile, Value, read_table
 from .statuses import (
     COLOURS,
     key_in_row,
@@ -122,6 +122,21 @@ def find_header(rows: list[SourceRow]) -> SourceRow:
         'one row must name the action column ("Action", "Key task", "What we will do"...) '
         'and at least one other ("Ref", "Lead", "Target date"...).'
     )
+
+
+def has_header(rows: list[SourceRow]) -> bool:
+    """Whether the rows hold a table of actions: a heading row `find_header` accepts."""
+    try:
+        find_header(rows)
+    except UnreadableFile:
+        return False
+    return True
+
+
+def read_plan_table(data: bytes, *, sheet: str | None = None) -> Table:
+    """The uploaded file's table of actions: from the sheet named, else from the first
+    sheet with a heading row (a "Guidance" or "Key" sheet in front is passed over)."""
+    return read_table(data, sheet=sheet, wanted=has_header)
 
 
 def map_columns(

@@ -22,6 +22,10 @@ gives the value Excel last saved for it (what the author saw), never the formula
 text; a formula with no saved value (files written by some tools) reads as empty.
 Text that merely starts with "=" is text and stays text.
 
+Sheets: a workbook is read from the sheet asked for, else from the first sheet the
+caller's `wanted` test accepts (the plan reader asks for a heading row, so a "Guidance"
+or "Key" sheet in front of the plan is passed over), else from the first sheet.
+
 Merged cells: a value merged down over several rows sits in the range's first row only.
 `Table.merged_down` says, for each cell below it in the range's first column, which
 row holds the value; the plan reader decides what that means (a lead merged over
@@ -35,6 +39,7 @@ import csv
 import io
 import logging
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
@@ -89,6 +94,8 @@ class Table:
     file_kind: str  # "xlsx" or "csv"
     sheet_name: str = ""
     sheet_names: list[str] = field(default_factory=list)
+    # Sheets before the one read that the caller's test passed over
+    passed_over: list[str] = field(default_factory=list)
     encoding: str = ""
     delimiter: str = ""
     # (row number, column index) -> the row whose cell was merged down over it
@@ -97,7 +104,11 @@ class Table:
     @property
     def description(self) -> str:
         if self.file_kind == "xlsx":
-            return f'Excel workbook, sheet "{self.sheet_name}"'
+            read = f'Excel workbook, sheet "{self.sheet_name}"'
+            if self.passed_over:
+                names = ", ".join(f'"{name}"' for name in self.passed_over)
+                read += f" (the first with a table of actions; passed over {names})"
+            return read
         return (
             f"CSV file ({self.encoding}, {DELIMITER_NAMES.get(self.delimiter, 'comma')}-separated)"
         )
@@ -108,8 +119,14 @@ def column_letter(index: int) -> str:
     return get_column_letter(index + 1)
 
 
-def read_table(data: bytes, *, sheet: str | None = None) -> Table:
-    """Read an uploaded plan. Raises UnreadableFile with a clear message."""
+type RowsTest = Callable[[list[SourceRow]], bool]
+
+
+def read_table(data: bytes, *, sheet: str | None = None, wanted: RowsTest | None = None) -> Table:
+    """Read an uploaded plan. Raises UnreadableFile with a clear message.
+
+    Without a `sheet`, a workbook is read from its first sheet whose rows pass `wanted`
+    (else its first sheet)."""
     if not data:
         raise UnreadableFile("The file is empty.")
     if len(data) > MAX_FILE_BYTES:
@@ -118,7 +135,7 @@ def read_table(data: bytes, *, sheet: str | None = None) -> Table:
             f"{MAX_FILE_BYTES // 1024 // 1024} MB."
         )
     if data.startswith(b"PK\x03\x04") or data.startswith(b"PK\x05\x06"):
-        return read_xlsx(data, sheet=sheet)
+        return read_xlsx(data, sheet=sheet, wanted=wanted)
     _refuse_other_binaries(data)
     return read_csv(data)
 
@@ -138,7 +155,7 @@ def _refuse_other_binaries(data: bytes) -> None:
 # --------------------------------------------------------------------------- XLSX
 
 
-def read_xlsx(data: bytes, *, sheet: str | None = None) -> Table:
+def read_xlsx(data: bytes, *, sheet: str | None = None, wanted: RowsTest | None = None) -> Table:
     archive = _open_zip(data)
     with archive:
         _check_package(archive)
@@ -149,8 +166,7 @@ def read_xlsx(data: bytes, *, sheet: str | None = None) -> Table:
         logger.info("Unreadable workbook: %r", error)
         raise UnreadableFile(f"This workbook is damaged or not an Excel file. {SAVE_AS}") from error
     try:
-        worksheet = _choose_sheet(workbook, sheet)
-        rows = _worksheet_rows(worksheet)
+        worksheet, rows, passed_over = _choose_sheet(workbook, sheet, wanted)
         last_row = rows[-1].number if rows else 0
         merged_down = _merged_down(data, getattr(worksheet, "_worksheet_path", ""), last_row)
     except UnreadableFile:
@@ -165,6 +181,7 @@ def read_xlsx(data: bytes, *, sheet: str | None = None) -> Table:
         file_kind="xlsx",
         sheet_name=worksheet.title,
         sheet_names=list(workbook.sheetnames),
+        passed_over=passed_over,
         merged_down=merged_down,
     )
 
@@ -236,14 +253,23 @@ def _refuse_doctypes(archive: zipfile.ZipFile) -> None:
             ) from error
 
 
-def _choose_sheet(workbook, sheet: str | None):
+def _choose_sheet(workbook, sheet: str | None, wanted: RowsTest | None):
+    """(worksheet, its rows, the sheets passed over before it)."""
     if not sheet:
         if not workbook.worksheets:
             raise UnreadableFile("This workbook has no worksheets.")
-        return workbook.worksheets[0]
+        first = workbook.worksheets[0]
+        first_rows = _worksheet_rows(first)
+        if wanted is None or wanted(first_rows):
+            return first, first_rows, []
+        for index, worksheet in enumerate(workbook.worksheets[1:], start=1):
+            rows = _worksheet_rows(worksheet)
+            if wanted(rows):
+                return worksheet, rows, [ws.title for ws in workbook.worksheets[:index]]
+        return first, first_rows, []
     for worksheet in workbook.worksheets:
         if worksheet.title.strip().casefold() == sheet.strip().casefold():
-            return worksheet
+            return worksheet, _worksheet_rows(worksheet), []
     names = ", ".join(f'"{name}"' for name in workbook.sheetnames)
     raise MissingSheet(f'This workbook has no sheet called "{sheet}". Its sheets are: {names}.')
 

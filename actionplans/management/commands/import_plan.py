@@ -12,9 +12,9 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.text import slugify
 
-from actionplans.importing.plan_rows import build_preview
+from actionplans.importing.plan_rows import build_preview, read_plan_table
 from actionplans.importing.preview import ImportPreview
-from actionplans.importing.readers import MAX_FILE_BYTES, UnreadableFile, read_table
+from actionplans.importing.readers import MAX_FILE_BYTES, UnreadableFile
 from actionplans.importing.services import (
     ImportOutcome,
     ImportRefused,
@@ -40,7 +40,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--dry-run", action="store_true", help="Check and count; write nothing."
         )
-        parser.add_argument("--sheet", help="The worksheet to read (default: the first).")
+        parser.add_argument(
+            "--sheet", help="The worksheet to read (default: the first with a table of actions)."
+        )
         parser.add_argument(
             "--board", help="The board's slug (default: the only board, if there is one)."
         )
@@ -58,7 +60,7 @@ class Command(BaseCommand):
             raise CommandError("Give a --title with letters or numbers, or a --plan-slug.")
         try:
             plan = plan_for_target(target)
-            table = read_table(_read(options["path"]), sheet=options["sheet"])
+            table = read_plan_table(_read(options["path"]), sheet=options["sheet"])
             preview = build_preview(table, board=board, legend=plan.rag_legend if plan else None)
         except (UnreadableFile, ImportRefused) as problem:
             raise CommandError(str(problem)) from problem
