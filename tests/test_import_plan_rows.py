@@ -428,6 +428,52 @@ def test_a_key_written_meaning_first_under_the_table_is_read(board):
     assert preview.unknown_statuses == {}
 
 
+def test_sub_headings_under_the_heading_row_are_read_with_it(board):
+    """A progress column a quarter under one merged heading: each row's latest counts."""
+    rows = [
+        ["Ref", "Action", "Lead", "Progress update", "", "", "RAG", ""],
+        ["", "", "", "June 2016", "Sept 2016", "Dec 2016", "Q2", "Q3"],
+        ["1", "Audit cases", "Police", "Started", "Half done", "", "Amber", "Red"],
+        ["2", "Train staff", "Health", "Planned", "", "", "Green", ""],
+        ["3", "Write policy", "Council", "", "", "", "", ""],
+    ]
+    preview = preview_of(csv_bytes(rows), board)
+    assert preview.errors == []
+    assert [column.heading for column in preview.columns][3:] == [
+        "Progress update June 2016", "Progress update Sept 2016", "Progress update Dec 2016",
+        "RAG Q2", "RAG Q3",
+    ]  # fmt: skip
+    fields = [column.field for column in preview.columns]
+    assert fields == ["ref", "text", "lead", "progress", "progress", "progress", "rag", "rag"]
+    read = [
+        (action.ref, action.values["progress"], action.progress_heading, action.rag)
+        for action in preview.actions
+    ]
+    assert read == [
+        ("1", "Half done", "Progress update Sept 2016", RAG.RED),
+        ("2", "Planned", "Progress update June 2016", RAG.GREEN),
+        ("3", "", "", RAG.NOT_RATED),
+    ]
+    assert [str(note) for note in preview.notes] == [
+        "Row 2: read with row 1 as the headings.",
+        "Row 1: columns D, E, F are all “Latest approved progress”: each row's latest "
+        "filled-in one is read (a column a quarter).",
+        "Row 1: columns G, H are all “RAG”: each row's latest filled-in one is read (a column "
+        "a quarter).",
+    ]
+
+
+def test_a_first_action_written_without_ref_or_text_is_no_sub_heading_row(board):
+    rows = [["Ref", "Action", "Lead", ""], ["", "Audit cases", "Police", "x"]]
+    preview = preview_of(csv_bytes(rows), board)
+    assert [action.values["text"] for action in preview.actions] == ["Audit cases"]
+    rows = [["Ref", "Action", "Lead"], ["", "", "Police"], ["1", "Audit", "Health"]]
+    preview = preview_of(csv_bytes(rows), board)  # nothing under a heading-less column
+    assert [str(error) for error in preview.errors] == [
+        "Row 2: there is no action text in this row."
+    ]
+
+
 def test_html_in_cells_is_kept_as_text(board):
     rows = [["Ref", "Action"], ["1", '<script>alert("x")</script> & <b>bold</b>']]
     (action,) = preview_of(csv_bytes(rows), board).actions

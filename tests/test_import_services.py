@@ -137,6 +137,43 @@ def test_a_changed_file_updates_by_ref_and_keeps_the_first_target(board, persona
     assert ProgressUpdate.objects.filter(action=action).count() == 1
 
 
+QUARTERLY = [
+    ["Ref", "Action", "Lead", "Progress update", "", ""],
+    ["", "", "", "June 2016", "Sept 2016", "Dec 2016"],
+    ["1", "Audit cases", "Police", "Started", "Half done", ""],
+    ["2", "Train staff", "Health", "Planned", "", ""],
+]
+
+
+def _trail(ref: str) -> list[tuple[str, str, str]]:
+    action = Action.objects.get(plan__slug="child-q-plan", ref=ref)
+    updates = action.updates.order_by("as_at")
+    return [(update.label, update.progress, str(update.as_at)) for update in updates]
+
+
+def test_a_progress_column_a_quarter_gives_each_action_its_latest_update(board, personas):
+    run(board, QUARTERLY, author=personas.manager)
+    first = Action.objects.get(plan__slug="child-q-plan", ref="1")
+    assert (first.progress, str(first.progress_as_at)) == ("Half done", "2016-09-30")
+    assert _trail("1") == [("Progress update Sept 2016", "Half done", "2016-09-30")]
+    assert _trail("2") == [("Progress update June 2016", "Planned", "2016-06-30")]
+    assert run(board, QUARTERLY).unchanged == 2
+
+    next_quarter = [row[:] for row in QUARTERLY]
+    next_quarter[2][5] = "Audit done; report to board"
+    outcome = run(board, next_quarter)
+    assert (outcome.updated, outcome.unchanged) == (1, 1)
+    first.refresh_from_db()
+    assert (first.progress, str(first.progress_as_at)) == (
+        "Audit done; report to board",
+        "2016-12-31",
+    )
+    assert _trail("1") == [
+        ("Progress update Sept 2016", "Half done", "2016-09-30"),
+        ("Progress update Dec 2016", "Audit done; report to board", "2016-12-31"),
+    ]
+
+
 def test_unknown_agencies_are_created_or_mapped_as_the_manager_chooses(board):
     health = Agency.objects.get(board=board, short_name="Health")
     run(board, agencies={"Children's Services": NEW_AGENCY, "Chief Nurse": str(health.pk)})

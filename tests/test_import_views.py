@@ -246,6 +246,21 @@ def test_a_guidance_sheet_in_front_of_the_plan_is_passed_over(client, personas):
     assert 'sheet "Plan" (the first with a table of actions; passed over "Guidance")' in page
 
 
+def test_a_progress_column_a_quarter_can_be_confirmed_as_mapped(client, personas):
+    client.force_login(personas.manager)
+    rows = [
+        ["Ref", "Action", "Update June 2016", "Update Sept 2016"],
+        ["1", "Audit cases", "Started", "Half done"],
+    ]
+    preview_url = upload(client, csv_bytes(rows), name="q.csv").url
+    check = client.get(preview_url).context["check"]
+    assert [column.field for column in check.preview.columns][2:] == ["progress", "progress"]
+    response = client.post(preview_url + "confirm/", answers(check))
+    assert response.status_code == 302
+    action = Action.objects.get(plan__slug="child-q-plan", ref="1")
+    assert (action.progress, action.updates.get().label) == ("Half done", "Update Sept 2016")
+
+
 def test_importing_into_an_existing_plan_of_the_board(client, personas, seed):
     client.force_login(personas.manager)
     rows = [

@@ -17,7 +17,7 @@ from django.utils.text import slugify
 from actionplans.models import RAG, Agency, Plan
 from reviews.models import Board, ReviewKind
 
-from .headers import FIELDS, FIELDS_BY_KEY
+from .headers import FIELDS, FIELDS_BY_KEY, REPEATABLE_FIELDS
 from .plan_rows import build_preview, find_header, read_plan_table
 from .preview import ColumnMapping, ImportPreview, choice_key
 from .readers import MAX_FILE_BYTES, MissingSheet, UnreadableFile
@@ -166,7 +166,7 @@ class ColumnsForm(forms.Form):
         if "text" not in chosen:
             raise forms.ValidationError("Choose the column that holds the actions.")
         for key, letters in chosen.items():
-            if len(letters) > 1:
+            if len(letters) > 1 and key not in REPEATABLE_FIELDS:
                 raise forms.ValidationError(
                     f"“{FIELDS_BY_KEY[key].label}” is chosen for columns {' and '.join(letters)}. "
                     "Choose it for one column only."

@@ -24,6 +24,9 @@ from dataclasses import dataclass
 
 # Headings are looked for in the first rows only: title rows sit above the table.
 HEADER_SEARCH_ROWS = 30
+# Fields a plan may give a column a quarter ("Q1 update", "Q2 update"; "RAG Q1", "RAG Q2"):
+# each row's latest filled-in column is read.
+REPEATABLE_FIELDS = frozenset({"progress", "rag"})
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,12 @@ How a plan's layout is read (each rule has a test):
   first; failing that, guessed from their words; failing that, the first row naming
   three fields is the heading and the manager chooses the action column. A row
   repeating the headings further down (a table continued on a new page) is skipped.
+- A row of short sub-headings right under the heading row, with something under a
+  heading-less column and nothing in the action or ref column, is read with it:
+  "Progress update" merged over three columns with "June 2016", "Sept 2016", "Dec
+  2016" under it gives "Progress update June 2016"...
+- Progress and RAG may have a column a quarter: each row's latest filled-in one is its
+  value, and the update it makes is labelled (and dated) by that column's heading.
 - Finding, priority, theme and objective cells are written once, on the first row of
   their block: each applies to the rows below it until the next one. A new finding or
   theme starts without an objective.
@@ -48,7 +54,9 @@ from reviews.models import Board, Finding, FindingKind
 from .cells import cell_text, uk_date
 from .citations import ReviewMatcher, read_citations
 from .headers import (
+    FIELDS_BY_KEY,
     HEADER_SEARCH_ROWS,
+    REPEATABLE_FIELDS,
     field_for_heading,
     guess_field,
     is_derived_heading,
@@ -166,7 +174,9 @@ def map_columns(
             if column.status:
                 continue
             key = guess_field(heading) if guessing else field_for_heading(heading)
-            if key and key in used:
+            if key and key in used and key in REPEATABLE_FIELDS and not guessing:
+                column.field, column.status = key, "matched"  # a column a quarter
+            elif key and key in used:
                 # A second column named for a field is reported; a guess is just dropped.
                 column.status = "" if guessing else "duplicate"
             elif key:
@@ -221,8 +231,17 @@ def build_preview(
     header = find_header(table.rows)
     before = [row for row in table.rows if row.number < header.number]
     body = [row for row in table.rows if row.number > header.number]
+    under = body[0] if body else None
+    combined = _with_sub_headings(header, under) if under else None
+    if combined is not None:
+        header, body = combined, body[1:]
     mapping = map_columns(header, body, columns)
     preview = ImportPreview(table=table, header_row=header.number, columns=mapping)
+    if combined is not None:
+        preview.notes.append(
+            RowProblem(under.number, f"read with row {header.number} as the headings.")
+        )
+    _note_repeated_columns(preview)
     if "text" not in preview.mapped:
         preview.errors.append(
             RowProblem(header.number, "Choose the column that holds the actions.")
@@ -237,6 +256,51 @@ def build_preview(
             RowProblem(header.number, "There are no actions under the heading row.")
         )
     return preview
+
+
+SUB_HEADING_MAX = 40
+
+
+def _with_sub_headings(header: SourceRow, under: SourceRow) -> SourceRow | None:
+    """The heading row read together with the row under it, when that row holds
+    sub-headings: "Progress update" merged over three columns, and "Q1", "Q2", "Q3"
+    under it, are "Progress update Q1"... None when the row under it is no such row: it
+    must have a short text under a heading-less column (the merged heading's
+    continuation), and nothing in the action or ref column or longer than a heading.
+    """
+    headings = [cell_text(value) for value in header.cells]
+    subs = [cell_text(value) for value in under.cells]
+    named = {field_for_heading(text) or guess_field(text): i for i, text in enumerate(headings)}
+    kept_free = [named[key] for key in ("text", "ref") if key in named]
+    filled = [i for i, text in enumerate(subs) if text]
+    if (
+        not filled
+        or any(i in kept_free for i in filled)
+        or any(len(subs[i]) > SUB_HEADING_MAX or "\n" in subs[i] for i in filled)
+        or not any(i >= len(headings) or not headings[i] for i in filled)
+    ):
+        return None
+    combined, above = [], ""
+    for i in range(max(len(headings), len(subs))):
+        heading = headings[i] if i < len(headings) else ""
+        sub = subs[i] if i < len(subs) else ""
+        above = heading or above
+        combined.append(" ".join(part for part in (heading or above, sub) if part))
+    return SourceRow(header.number, tuple(combined))
+
+
+def _note_repeated_columns(preview: ImportPreview) -> None:
+    for key in sorted(REPEATABLE_FIELDS):
+        letters = [column.letter for column in preview.columns if column.field == key]
+        if len(letters) > 1:
+            label = FIELDS_BY_KEY[key].label
+            preview.notes.append(
+                RowProblem(
+                    preview.header_row,
+                    f"columns {', '.join(letters)} are all “{label}”: each row's latest "
+                    "filled-in one is read (a column a quarter).",
+                )
+            )
 
 
 # Words that say what kind of agency a lead belongs to, when its name is not written.
@@ -360,7 +424,13 @@ class _PlanReader:
         reviews: ReviewMatcher | None = None,
     ) -> None:
         self.preview = preview
-        self.columns = {column.field: column.index for column in preview.columns if column.field}
+        self.columns: dict[str, int] = {}
+        self.repeats: dict[str, list[int]] = {}  # a column a quarter: all of them, in order
+        for column in preview.columns:
+            if column.field:
+                self.columns.setdefault(column.field, column.index)
+                self.repeats.setdefault(column.field, []).append(column.index)
+        self.repeats = {key: found for key, found in self.repeats.items() if len(found) > 1}
         self.header_words = [normalise_heading(cell_text(value)) for value in header.cells]
         self.first_column = min(
             index for index, value in enumerate(header.cells) if cell_text(value)
@@ -498,6 +568,7 @@ class _PlanReader:
 
     def _action_row(self, row: _Line, next_ref: str) -> None:
         texts = {key: self._cell(row, index) for key, index in self.columns.items()}
+        latest = self._latest_of_repeats(row, texts)
         ref = _clean_ref(texts.get("ref", ""))
         self._carry(texts, row.number)
         if ref:
@@ -526,6 +597,21 @@ class _PlanReader:
             self._raw(anchors.get("target", row), "target"),
             self._raw(anchors.get("progress_as_at", row), "progress_as_at"),
         )
+        actions = self.preview.actions
+        if "progress" in latest and actions and actions[-1].row == row.number:
+            self.preview.actions[-1].progress_heading = latest["progress"]
+
+    def _latest_of_repeats(self, row: _Line, texts: dict[str, str]) -> dict[str, str]:
+        """With a column a quarter, a row's latest filled-in one is its value. Returns the
+        heading of the column each such value came from."""
+        headings = {}
+        for key, indices in self.repeats.items():
+            for index in reversed(indices):
+                if text := self._cell(row, index):
+                    texts[key] = text
+                    headings[key] = self.preview.columns[index].heading
+                    break
+        return headings
 
     def _merged_from_above(self, row: _Line, texts: dict[str, str]) -> dict[str, _Line]:
         """An empty cell in a range merged down from an earlier row takes that row's value:

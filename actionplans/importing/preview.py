@@ -104,6 +104,8 @@ class ParsedAction:
     agency_name: str = ""  # the cell matched against the board's agencies
     agency: Agency | None = None
     progress_as_at: date | None = None  # from an "as at" column
+    # With a progress column a quarter: the heading of the one this action's progress is from
+    progress_heading: str = ""
     # The board's reviews its answers column names, with a note ("All"), in order.
     cited: list[tuple[Review, str]] = field(default_factory=list)
     cites_all: bool = False
@@ -197,6 +199,21 @@ class ImportPreview:
     def label_date(self) -> date | None:
         """The date the progress heading names, if any: "Update September 2013" is 30/09/2013."""
         return resolve_target(self.progress_label).due if self.progress_label else None
+
+    def label_for(self, action: ParsedAction) -> str:
+        """An action's update label: the heading of the progress column its words are from."""
+        if not action.progress_heading:
+            return self.progress_label
+        mapped = self.mapped
+        headings = [action.progress_heading]
+        if "next_steps" in mapped:
+            headings.append(mapped["next_steps"].heading)
+        return " / ".join(headings)[:200]
+
+    def label_date_for(self, action: ParsedAction) -> date | None:
+        if not action.progress_heading:
+            return self.label_date
+        return resolve_target(action.progress_heading).due
 
     def rag_for(self, action: ParsedAction) -> RAG:
         """The action's RAG, with the manager's answer for a status word we did not know."""

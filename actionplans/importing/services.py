@@ -379,9 +379,9 @@ class _Decisions:
         for position, parsed in enumerate(self.preview.actions, start=1):
             values = self._action_values(parsed, position, themes, objectives, agencies, has)
             as_at = (
-                first_dates.get(parsed.ref)
+                first_dates.get((parsed.ref, self.preview.label_for(parsed)))
                 or parsed.progress_as_at
-                or self.preview.label_date
+                or self.preview.label_date_for(parsed)
                 or self.today
             )
             action = existing.get(parsed.ref)
@@ -477,30 +477,35 @@ class _Decisions:
                 self._keep(source, check=False)
             self.stale_sources += [source for source in sources if source not in kept]
 
-    def _first_update_dates(self) -> dict[str, datetime.date]:
-        """When each update the file repeats was first imported: re-imports keep that date."""
+    def _labels(self) -> set[str]:
+        """The labels of the updates the file gives (one a progress column)."""
+        return {self.preview.label_for(parsed) for parsed in self.preview.actions}
+
+    def _first_update_dates(self) -> dict[tuple[str, str], datetime.date]:
+        """When each update the file repeats was first imported: re-imports keep that date.
+        Keyed by (action ref, update label)."""
         if not self.plan.pk:
             return {}
-        return dict(
-            ProgressUpdate.objects.filter(
-                action__plan=self.plan, label=self.preview.progress_label
-            ).values_list("action__ref", "as_at")
-        )
+        updates = ProgressUpdate.objects.filter(action__plan=self.plan, label__in=self._labels())
+        return {
+            (ref, label): as_at
+            for ref, label, as_at in updates.values_list("action__ref", "label", "as_at")
+        }
 
     def _updates(self, rows: list[_Row]) -> None:
-        """An approved progress update per action with progress, found again by its label.
+        """An approved progress update per action with progress, found again by its label
+        (the heading of the progress column it is from).
 
         The plan's own progress column is the board's record, so it is approved by
         whoever imports it.
         """
-        label = self.preview.progress_label
         existing = {}
         if self.plan.pk:
-            existing = {
-                update.action_id: update
-                for update in ProgressUpdate.objects.filter(action__plan=self.plan, label=label)
-            }
+            labels = self._labels()
+            updates = ProgressUpdate.objects.filter(action__plan=self.plan, label__in=labels)
+            existing = {(update.action_id, update.label): update for update in updates}
         for row in rows:
+            label = self.preview.label_for(row.parsed)
             values = {
                 "progress": row.parsed.values.get("progress", ""),
                 "next_steps": row.parsed.values.get("next_steps", ""),
@@ -509,7 +514,7 @@ class _Decisions:
             }
             if not (values["progress"] or values["next_steps"]):
                 continue
-            update = existing.get(row.action.pk) if row.action.pk else None
+            update = existing.get((row.action.pk, label)) if row.action.pk else None
             if update is None:
                 update = ProgressUpdate(
                     action=row.action,
