@@ -454,12 +454,17 @@ def test_sub_headings_under_the_heading_row_are_read_with_it(board):
         ("2", "Planned", "Progress update June 2016", RAG.GREEN),
         ("3", "", "", RAG.NOT_RATED),
     ]
+    # Three progress columns, two RAG columns: the earlier quarters keep no RAG.
+    assert preview.actions[0].earlier_progress == [
+        ("Progress update June 2016", "Started", RAG.NOT_RATED)
+    ]
     assert [str(note) for note in preview.notes] == [
         "Row 2: read with row 1 as the headings.",
-        "Row 1: columns D, E, F are all “Latest approved progress”: each row's latest "
-        "filled-in one is read (a column a quarter).",
-        "Row 1: columns G, H are all “RAG”: each row's latest filled-in one is read (a column "
-        "a quarter).",
+        "Row 1: columns D, E, F are all “Latest approved progress” (a column a quarter): "
+        "each row's latest filled-in one is its progress, the earlier ones go into its "
+        "update trail.",
+        "Row 1: columns G, H are all “RAG” (a column a quarter): each row's latest "
+        "filled-in one is its RAG.",
     ]
 
 

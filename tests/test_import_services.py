@@ -138,29 +138,36 @@ def test_a_changed_file_updates_by_ref_and_keeps_the_first_target(board, persona
 
 
 QUARTERLY = [
-    ["Ref", "Action", "Lead", "Progress update", "", ""],
-    ["", "", "", "June 2016", "Sept 2016", "Dec 2016"],
-    ["1", "Audit cases", "Police", "Started", "Half done", ""],
-    ["2", "Train staff", "Health", "Planned", "", ""],
+    ["Ref", "Action", "Lead", "Progress update", "", "", "RAG", "", ""],
+    ["", "", "", "June 2016", "Sept 2016", "Dec 2016", "June", "Sept", "Dec"],
+    ["1", "Audit cases", "Police", "Started", "Half done", "", "Green", "Amber", ""],
+    ["2", "Train staff", "Health", "Planned", "", "", "Green", "", ""],
 ]
 
 
-def _trail(ref: str) -> list[tuple[str, str, str]]:
+def _trail(ref: str) -> list[tuple[str, str, str, str]]:
     action = Action.objects.get(plan__slug="child-q-plan", ref=ref)
     updates = action.updates.order_by("as_at")
-    return [(update.label, update.progress, str(update.as_at)) for update in updates]
+    return [(update.label, update.progress, update.rag, str(update.as_at)) for update in updates]
 
 
-def test_a_progress_column_a_quarter_gives_each_action_its_latest_update(board, personas):
+def test_a_progress_column_a_quarter_gives_each_action_its_update_trail(board, personas):
     run(board, QUARTERLY, author=personas.manager)
     first = Action.objects.get(plan__slug="child-q-plan", ref="1")
-    assert (first.progress, str(first.progress_as_at)) == ("Half done", "2016-09-30")
-    assert _trail("1") == [("Progress update Sept 2016", "Half done", "2016-09-30")]
-    assert _trail("2") == [("Progress update June 2016", "Planned", "2016-06-30")]
+    assert (first.progress, str(first.progress_as_at), first.rag) == (
+        "Half done",
+        "2016-09-30",
+        RAG.AMBER,
+    )
+    assert _trail("1") == [
+        ("Progress update June 2016", "Started", RAG.GREEN, "2016-06-30"),
+        ("Progress update Sept 2016", "Half done", RAG.AMBER, "2016-09-30"),
+    ]
+    assert _trail("2") == [("Progress update June 2016", "Planned", RAG.GREEN, "2016-06-30")]
     assert run(board, QUARTERLY).unchanged == 2
 
     next_quarter = [row[:] for row in QUARTERLY]
-    next_quarter[2][5] = "Audit done; report to board"
+    next_quarter[2][5], next_quarter[2][8] = "Audit done; report to board", "Blue"
     outcome = run(board, next_quarter)
     assert (outcome.updated, outcome.unchanged) == (1, 1)
     first.refresh_from_db()
@@ -169,8 +176,9 @@ def test_a_progress_column_a_quarter_gives_each_action_its_latest_update(board, 
         "2016-12-31",
     )
     assert _trail("1") == [
-        ("Progress update Sept 2016", "Half done", "2016-09-30"),
-        ("Progress update Dec 2016", "Audit done; report to board", "2016-12-31"),
+        ("Progress update June 2016", "Started", RAG.GREEN, "2016-06-30"),
+        ("Progress update Sept 2016", "Half done", RAG.AMBER, "2016-09-30"),
+        ("Progress update Dec 2016", "Audit done; report to board", RAG.BLUE, "2016-12-31"),
     ]
 
 

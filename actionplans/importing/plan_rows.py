@@ -16,7 +16,9 @@ How a plan's layout is read (each rule has a test):
   "Progress update" merged over three columns with "June 2016", "Sept 2016", "Dec
   2016" under it gives "Progress update June 2016"...
 - Progress and RAG may have a column a quarter: each row's latest filled-in one is its
-  value, and the update it makes is labelled (and dated) by that column's heading.
+  value. Each filled-in progress cell becomes an approved update in the action's trail,
+  labelled and dated by its column's heading (with the RAG of the same quarter when
+  there is a RAG column a quarter too).
 - Finding, priority, theme and objective cells are written once, on the first row of
   their block: each applies to the rows below it until the next one. A new finding or
   theme starts without an objective.
@@ -289,6 +291,13 @@ def _with_sub_headings(header: SourceRow, under: SourceRow) -> SourceRow | None:
     return SourceRow(header.number, tuple(combined))
 
 
+_REPEATED_COLUMNS_READ = {
+    "progress": "each row's latest filled-in one is its progress, the earlier ones go "
+    "into its update trail",
+    "rag": "each row's latest filled-in one is its RAG",
+}
+
+
 def _note_repeated_columns(preview: ImportPreview) -> None:
     for key in sorted(REPEATABLE_FIELDS):
         letters = [column.letter for column in preview.columns if column.field == key]
@@ -297,8 +306,8 @@ def _note_repeated_columns(preview: ImportPreview) -> None:
             preview.notes.append(
                 RowProblem(
                     preview.header_row,
-                    f"columns {', '.join(letters)} are all “{label}”: each row's latest "
-                    "filled-in one is read (a column a quarter).",
+                    f"columns {', '.join(letters)} are all “{label}” (a column a quarter): "
+                    f"{_REPEATED_COLUMNS_READ[key]}.",
                 )
             )
 
@@ -599,7 +608,8 @@ class _PlanReader:
         )
         actions = self.preview.actions
         if "progress" in latest and actions and actions[-1].row == row.number:
-            self.preview.actions[-1].progress_heading = latest["progress"]
+            actions[-1].progress_heading = latest["progress"]
+            actions[-1].earlier_progress = self._earlier_progress(row, latest["progress"])
 
     def _latest_of_repeats(self, row: _Line, texts: dict[str, str]) -> dict[str, str]:
         """With a column a quarter, a row's latest filled-in one is its value. Returns the
@@ -612,6 +622,22 @@ class _PlanReader:
                     headings[key] = self.preview.columns[index].heading
                     break
         return headings
+
+    def _earlier_progress(self, row: _Line, latest: str) -> list[tuple[str, str, RAG]]:
+        """The quarters before the latest, for the update trail: (heading, progress, RAG).
+        A RAG column a quarter beside them gives each its RAG when there are as many."""
+        progress = self.repeats["progress"]
+        statuses = self.repeats.get("rag", [])
+        earlier = []
+        for position, index in enumerate(progress):
+            heading = self.preview.columns[index].heading
+            if heading == latest:
+                break
+            if text := self._cell(row, index):
+                word = self._cell(row, statuses[position]) if len(statuses) == len(progress) else ""
+                rag = rag_for_status(word, self.legend) if word else None
+                earlier.append((heading, text, rag or RAG.NOT_RATED))
+        return earlier
 
     def _merged_from_above(self, row: _Line, texts: dict[str, str]) -> dict[str, _Line]:
         """An empty cell in a range merged down from an earlier row takes that row's value:

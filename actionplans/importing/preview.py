@@ -104,8 +104,10 @@ class ParsedAction:
     agency_name: str = ""  # the cell matched against the board's agencies
     agency: Agency | None = None
     progress_as_at: date | None = None  # from an "as at" column
-    # With a progress column a quarter: the heading of the one this action's progress is from
+    # With a progress column a quarter: the heading of the one this action's progress is
+    # from, and the earlier quarters' (heading, progress, RAG) to keep in its update trail
     progress_heading: str = ""
+    earlier_progress: list[tuple[str, str, RAG]] = field(default_factory=list)
     # The board's reviews its answers column names, with a note ("All"), in order.
     cited: list[tuple[Review, str]] = field(default_factory=list)
     cites_all: bool = False

@@ -40,6 +40,7 @@ from actionplans.models import (
 )
 from actionplans.models.plans import DEFAULT_HEADINGS
 from actionplans.models.rag import DEFAULT_MEANING
+from actionplans.target_dates import resolve_target
 from reviews.models import Board, Finding, FindingKind, Review
 
 from .bulk import BATCH_SIZE, create_with_history
@@ -159,6 +160,8 @@ class _Decisions:
         self.lock = not dry_run
         self.outcome = ImportOutcome(plan_slug=target.plan_slug, dry_run=dry_run)
         self.problems: list[RowProblem] = []
+        # (action ref, update label) -> the date the update was first imported with
+        self.first_dates: dict[tuple[str, str], datetime.date] = {}
         # In write order: each batch refers only to rows of the batches before it.
         self.batches = {
             model: _Batch(model, fields)
@@ -369,7 +372,7 @@ class _Decisions:
             }
             for action in existing.values():
                 action.plan = self.plan  # model rules read it: no query per row
-        first_dates = self._first_update_dates()
+        first_dates = self.first_dates = self._first_update_dates()
         has = {
             "theme": any(parsed.theme for parsed in self.preview.actions),
             "objective": any(parsed.objective for parsed in self.preview.actions),
@@ -479,7 +482,11 @@ class _Decisions:
 
     def _labels(self) -> set[str]:
         """The labels of the updates the file gives (one a progress column)."""
-        return {self.preview.label_for(parsed) for parsed in self.preview.actions}
+        labels = set()
+        for parsed in self.preview.actions:
+            labels.add(self.preview.label_for(parsed))
+            labels.update(heading[:200] for heading, _, _ in parsed.earlier_progress)
+        return labels
 
     def _first_update_dates(self) -> dict[tuple[str, str], datetime.date]:
         """When each update the file repeats was first imported: re-imports keep that date.
@@ -505,30 +512,49 @@ class _Decisions:
             updates = ProgressUpdate.objects.filter(action__plan=self.plan, label__in=labels)
             existing = {(update.action_id, update.label): update for update in updates}
         for row in rows:
-            label = self.preview.label_for(row.parsed)
-            values = {
-                "progress": row.parsed.values.get("progress", ""),
-                "next_steps": row.parsed.values.get("next_steps", ""),
-                "rag": row.action.rag,
-                "as_at": row.as_at,
-            }
-            if not (values["progress"] or values["next_steps"]):
-                continue
-            update = existing.get((row.action.pk, label)) if row.action.pk else None
-            if update is None:
-                update = ProgressUpdate(
-                    action=row.action,
-                    label=label,
-                    status=UpdateStatus.APPROVED,
-                    author=self.author,
-                    decided_by=self.author,
-                    decided_at=self.now,
-                    submitted_at=self.now,
-                    **values,
-                )
-                self._keep(update, check=False)
-            elif _assign(update, values):
-                self._keep(update, changed=True, check=False)
+            for label, values in self._row_updates(row):
+                self._update(row.action, label, values, existing)
+
+    def _row_updates(self, row: _Row) -> list[tuple[str, dict]]:
+        """(label, values) of the updates a row gives: its earlier quarters, then its latest."""
+        given = []
+        for heading, progress, rag in row.parsed.earlier_progress:
+            label = heading[:200]
+            as_at = (
+                self.first_dates.get((row.parsed.ref, label))
+                or resolve_target(heading).due
+                or row.as_at
+            )
+            given.append(
+                (label, {"progress": progress, "next_steps": "", "rag": rag, "as_at": as_at})
+            )
+        values = {
+            "progress": row.parsed.values.get("progress", ""),
+            "next_steps": row.parsed.values.get("next_steps", ""),
+            "rag": row.action.rag,
+            "as_at": row.as_at,
+        }
+        if values["progress"] or values["next_steps"]:
+            given.append((self.preview.label_for(row.parsed), values))
+        return given
+
+    def _update(self, action: Action, label: str, values: dict, existing: dict) -> None:
+        """Create the approved update, or bring the one the label finds up to date."""
+        update = existing.get((action.pk, label)) if action.pk else None
+        if update is None:
+            update = ProgressUpdate(
+                action=action,
+                label=label,
+                status=UpdateStatus.APPROVED,
+                author=self.author,
+                decided_by=self.author,
+                decided_at=self.now,
+                submitted_at=self.now,
+                **values,
+            )
+            self._keep(update, check=False)
+        elif _assign(update, values):
+            self._keep(update, changed=True, check=False)
 
     # ---- writing (real runs only, inside the transaction)
 
