@@ -479,6 +479,30 @@ def test_a_first_action_written_without_ref_or_text_is_no_sub_heading_row(board)
     ]
 
 
+def test_recommendations_and_their_actions_in_one_column(board):
+    """ "Recommendation / action": the parent rows are the recommendations."""
+    rows = [
+        ["No.", "Recommendation / action", "Lead officer", "Target date"],
+        ["1", "Improve information sharing", "", ""],
+        ["1.1", "Audit referrals", "J Smith", "Mar-16"],
+        ["1.2", "Train staff", "Named Nurse", "Q4 2015/16"],
+        ["2", "Strengthen supervision", "", ""],
+        ["2.1", "New policy", "Head of Service", "H1 2016"],
+        ["3", "Review the protocol", "Board manager", "Dec 2016"],
+    ]
+    preview = preview_of(csv_bytes(rows), board)
+    assert preview.errors == [] and preview.themes == []
+    assert [(finding.number, finding.kind, finding.text) for finding in preview.findings] == [
+        ("1", FindingKind.RECOMMENDATION, "Improve information sharing"),
+        ("2", FindingKind.RECOMMENDATION, "Strengthen supervision"),
+    ]
+    read = [
+        (action.ref, action.finding.number if action.finding else None)
+        for action in preview.actions
+    ]
+    assert read == [("1.1", "1"), ("1.2", "1"), ("2.1", "2"), ("3", None)]
+
+
 def test_html_in_cells_is_kept_as_text(board):
     rows = [["Ref", "Action"], ["1", '<script>alert("x")</script> & <b>bold</b>']]
     (action,) = preview_of(csv_bytes(rows), board).actions

@@ -427,6 +427,10 @@ def _clue(key, words, unless=(), needs=()) -> Clue:
 _REF_WORDS = "no number num ref reference id"
 _REVIEW_WORDS = ("scr", "review", "case", "lcspr", "cspr", "jtai", "inspection", "audit", "dhr")
 _PERSON_WORDS = ("officer", "person", "manager", "who", "whom", "named", "contact")
+FINDING_WORDS = (
+    "recommendation", "finding", "issue", "learning", "lesson", "concern", "weakness", "gap",
+    "rec",
+)  # fmt: skip
 # "Inspection recommendation no." numbers the plan's own rows.
 _OWN_REF_WORDS = ("recommendation", "rec", "finding", "action", "item")
 CLUES: tuple[Clue, ...] = (
@@ -446,7 +450,10 @@ CLUES: tuple[Clue, ...] = (
     _clue("lead", "lead responsible responsibility owner accountable " + " ".join(_PERSON_WORDS)),
     _clue("target", "timescale timeframe deadline target due date when timing completion"),
     _clue("subgroup", "subgroup group committee panel"),
-    _clue("finding", "recommendation finding issue learning lesson concern weakness gap rec"),
+    # "Recommendation / action": one column for both, the recommendations as its parent
+    # rows ("1", then "1.1", "1.2"): the actions' column.
+    _clue("text", "action", needs=FINDING_WORDS),
+    _clue("finding", " ".join(FINDING_WORDS)),
     _clue("answers", " ".join(_REVIEW_WORDS) + " source"),
     _clue("objective", "objective outcome aim goal purpose"),
     _clue("theme", "theme workstream strand area"),

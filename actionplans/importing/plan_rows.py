@@ -32,7 +32,9 @@ How a plan's layout is read (each rule has a test):
   start a finding (the one-cell rows right after it are its text); any other short
   heading ("Actions for Cleveland Police", "Professional Curiosity") starts a theme.
 - A row holding only a ref and text, followed by sub-refs ("1" then "1.1", "1.2"), is
-  the heading of those sub-refs: a theme at the top level, an objective below it.
+  the heading of those sub-refs: a theme at the top level, an objective below it. When
+  the action column's heading names findings too ("Recommendation / action") and no
+  other column holds them, the top-level ones are the findings.
 - A row with no action text and no ref continues the action above it (a second owner
   or KPI written on its own row): its cells are added on new lines.
 - In a workbook, a lead, date, status... cell merged down over several actions belongs
@@ -57,6 +59,7 @@ from .cells import cell_text, uk_date
 from .citations import ReviewMatcher, read_citations
 from .headers import (
     FIELDS_BY_KEY,
+    FINDING_WORDS,
     HEADER_SEARCH_ROWS,
     REPEATABLE_FIELDS,
     field_for_heading,
@@ -458,6 +461,15 @@ class _PlanReader:
         self.theme: ParsedTheme | None = None
         self.objective: ParsedObjective | None = None
         self.parents: list[str] = []  # refs of parent rows in force ("1", "1.2")
+        # "Recommendation / action" in one column: its top-level parent rows ("1" above
+        # "1.1", "1.2") are the recommendations, not themes.
+        text_heading = preview.mapped["text"].heading if "text" in preview.mapped else ""
+        self.parent_kind = (
+            finding_kind_for_heading(text_heading)
+            if "finding" not in self.columns
+            and set(normalise_heading(text_heading).split()) & set(FINDING_WORDS)
+            else None
+        )
         self.in_full: set[str] = set()
         self.merged_down = preview.table.merged_down
         self.key_rows: list[int] = []
@@ -755,9 +767,13 @@ class _PlanReader:
         return self.objectives[text]
 
     def _parent(self, ref: str, text: str) -> None:
-        """A row that only heads its sub-refs: a theme at the top level, else an objective."""
+        """A row that only heads its sub-refs: a theme at the top level (a finding when the
+        column's heading names one), else an objective."""
         if "." in ref:
             self.objective = self._objective(text, key=ref)
+        elif self.parent_kind:
+            finding = self.findings.get(ref) or ParsedFinding(ref, self.parent_kind, text)
+            self._start_finding(self._register_finding(finding, None))
         else:
             self._start_theme(self._theme(f"{ref}. {text}"))
         self.parents.append(ref)
@@ -768,6 +784,8 @@ class _PlanReader:
             left = self.parents.pop()
             if "." in left:
                 self.objective = None
+            elif self.parent_kind:
+                self._start_finding(None)
             else:
                 self.theme = None
                 self.objective = None
