@@ -19,7 +19,12 @@ from actionplans.importing.headers import (
 )
 from actionplans.importing.plan_rows import build_preview, find_header, map_columns
 from actionplans.importing.readers import UnreadableFile, read_table
-from actionplans.importing.statuses import legend_in_text, legend_meaning, rag_for_status
+from actionplans.importing.statuses import (
+    colour_status,
+    legend_in_text,
+    legend_meaning,
+    rag_for_status,
+)
 from actionplans.models import RAG
 from reviews.models import Board, Review
 
@@ -264,6 +269,20 @@ def test_status_words(word, status):
 )
 def test_unknown_status_words_are_not_guessed(word):
     assert rag_for_status(word) is None
+
+
+@pytest.mark.parametrize(
+    ("rgb", "status"),
+    [
+        ("FF0000", RAG.RED), ("C00000", RAG.RED), ("FFC7CE", RAG.RED),
+        ("FFC000", RAG.AMBER), ("FFFF00", RAG.AMBER), ("FFEB9C", RAG.AMBER), ("F79646", RAG.AMBER),
+        ("92D050", RAG.GREEN), ("00B050", RAG.GREEN), ("C6EFCE", RAG.GREEN),
+        ("0070C0", RAG.BLUE), ("00B0F0", RAG.BLUE),
+        ("7030A0", None), ("D9D9D9", None), ("FFFFFF", None), ("000000", None), ("zzzzzz", None),
+    ],
+)  # fmt: skip
+def test_fill_colours_read_as_rag(rgb, status):
+    assert colour_status(rgb) == status
 
 
 def test_the_plans_own_legend_words_count():

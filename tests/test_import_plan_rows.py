@@ -503,6 +503,28 @@ def test_recommendations_and_their_actions_in_one_column(board):
     assert read == [("1.1", "1"), ("1.2", "1"), ("2.1", "2"), ("3", None)]
 
 
+def test_a_rag_column_coloured_by_hand_is_read_by_its_colours(board):
+    rows = [
+        ["Ref", "Action", "RAG"],
+        ["1", "a"],
+        ["2", "b"],
+        ["3", "c", "Red"],
+        ["4", "d"],
+        ["5", "e"],
+    ]
+    fills = {"C2": "92D050", "C3": "FFC000", "C4": "92D050", "C5": "7030A0"}
+    preview = preview_of(xlsx_bytes(rows, fills=fills), board)
+    read = [(action.ref, action.status_word, action.rag) for action in preview.actions]
+    assert read == [
+        ("1", "Green (cell colour)", RAG.GREEN),
+        ("2", "Amber (cell colour)", RAG.AMBER),
+        ("3", "Red", RAG.RED),  # its words win over its colour
+        ("4", "Cell coloured #7030A0", None),  # purple: the manager says what it means
+        ("5", "", RAG.NOT_RATED),
+    ]
+    assert preview.unknown_statuses == {"Cell coloured #7030A0": [5]}
+
+
 def test_html_in_cells_is_kept_as_text(board):
     rows = [["Ref", "Action"], ["1", '<script>alert("x")</script> & <b>bold</b>']]
     (action,) = preview_of(csv_bytes(rows), board).actions

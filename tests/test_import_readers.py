@@ -115,6 +115,15 @@ def test_without_a_sheet_the_first_the_test_wants_is_read():
     assert read_table(data, sheet="Key", wanted=lambda rows: False).sheet_name == "Key"
 
 
+def test_fill_colours_of_empty_cells_are_kept():
+    rows = [["Ref", "Action", "RAG"], ["1", "a"], ["2", "b", "Green"], ["3", "c"], ["4", "d"]]
+    data = xlsx_bytes(rows, fills={"C2": "92D050", "C3": "FF0000", "C4": 10, "D5": "7030A0"})
+    table = read_table(data)
+    # Row 3's cell has words (they win), row 4's colour is palette number 10 (red).
+    assert table.fills == {(2, 2): "92D050", (4, 2): "FF0000", (5, 3): "7030A0"}
+    assert read_table(csv_bytes(rows)).fills == {}
+
+
 def test_excel_date_cell_resolves_to_its_day():
     """The one form the parser's own tests give as a value only: an openpyxl-read date cell."""
     data = xlsx_bytes([["Ref", "Action", "Target date"], ["1", "Do", datetime.date(2015, 3, 31)]])

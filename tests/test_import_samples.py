@@ -8,6 +8,7 @@ import io
 import zipfile
 
 from openpyxl import Workbook
+from openpyxl.styles import Color, PatternFill
 
 from actionplans.importing.plan_rows import build_preview
 from actionplans.importing.readers import read_table
@@ -48,15 +49,21 @@ def csv_bytes(rows, *, delimiter=",", encoding="utf-8") -> bytes:
     return buffer.getvalue().encode(encoding)
 
 
-def xlsx_bytes(rows, *, title="Plan", more_sheets=None, formulas=False, merged=()) -> bytes:
+def xlsx_bytes(
+    rows, *, title="Plan", more_sheets=None, formulas=False, merged=(), fills=None
+) -> bytes:
     """An XLSX of `rows`; text starting with "=" stays text unless `formulas`.
 
     `merged`: ranges to merge ("D5:D7"), as Excel does: only the first cell keeps a value.
+    `fills`: cell -> solid fill colour ({"E2": "FF0000"}), or a palette number (int).
     """
     workbook = Workbook()
     _fill(workbook.active, title, rows, formulas)
     for cells in merged:
         workbook.active.merge_cells(cells)
+    for cell, colour in (fills or {}).items():
+        shade = Color(indexed=colour) if isinstance(colour, int) else colour
+        workbook.active[cell].fill = PatternFill("solid", fgColor=shade)
     for name, sheet_rows in (more_sheets or {}).items():
         _fill(workbook.create_sheet(name), name, sheet_rows, formulas)
     buffer = io.BytesIO()

@@ -38,7 +38,9 @@ How a plan's layout is read (each rule has a test):
 - A row with no action text and no ref continues the action above it (a second owner
   or KPI written on its own row): its cells are added on new lines.
 - In a workbook, a lead, date, status... cell merged down over several actions belongs
-  to each of them.
+  to each of them, and a status cell with no words but a fill colour (a RAG coloured by
+  hand) is read by its colour: red, amber (orange and yellow too), green, blue; any
+  other colour is put to the manager.
 - Refs lose a trailing full stop ("1." is "1"). When plain numbers repeat (each
   recommendation numbering its actions from 1, as Ofsted plans do) they are prefixed
   with their finding or theme ("2.1"); a row without a ref gets the next ref in its
@@ -80,6 +82,7 @@ from .preview import (
 from .readers import SourceRow, Table, UnreadableFile, Value, read_table
 from .statuses import (
     COLOURS,
+    fill_word,
     key_in_row,
     legend_in_text,
     legend_meaning,
@@ -611,6 +614,8 @@ class _PlanReader:
             self._parent(ref, texts["text"])
             return
         anchors = self._merged_from_above(row, texts)
+        if "rag" in texts and not texts["rag"]:
+            texts["rag"] = self._fill_word(row)
         self._add_action(
             row.number,
             ref,
@@ -634,6 +639,15 @@ class _PlanReader:
                     headings[key] = self.preview.columns[index].heading
                     break
         return headings
+
+    def _fill_word(self, row: _Line) -> str:
+        """A status column with no words but a coloured cell: the colour, as a status word
+        (the latest coloured one, with a RAG column a quarter)."""
+        fills = self.preview.table.fills
+        for index in reversed(self.repeats.get("rag", [self.columns["rag"]])):
+            if rgb := fills.get((row.number, index)):
+                return fill_word(rgb)
+        return ""
 
     def _earlier_progress(self, row: _Line, latest: str) -> list[tuple[str, str, RAG]]:
         """The quarters before the latest, for the update trail: (heading, progress, RAG).

@@ -26,6 +26,9 @@ Sheets: a workbook is read from the sheet asked for, else from the first sheet t
 caller's `wanted` test accepts (the plan reader asks for a heading row, so a "Guidance"
 or "Key" sheet in front of the plan is passed over), else from the first sheet.
 
+Fills: the solid fill colour of every empty cell in a row that has values is kept in
+`Table.fills` (at most ``MAX_FILLS``): a RAG column coloured by hand has no words.
+
 Merged cells: a value merged down over several rows sits in the range's first row only.
 `Table.merged_down` says, for each cell below it in the range's first column, which
 row holds the value; the plan reader decides what that means (a lead merged over
@@ -46,6 +49,7 @@ from datetime import date, datetime, time
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
 from openpyxl import load_workbook
+from openpyxl.styles.colors import COLOR_INDEX
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import range_boundaries
 
@@ -59,6 +63,7 @@ MAX_ZIP_MEMBERS = 1000
 MAX_COLUMNS = 200
 MAX_ROWS = 20_000
 MAX_CELL_CHARS = 100_000
+MAX_FILLS = 100_000  # fill colours of empty cells kept, at most
 MAX_MERGED_CELLS = 200_000
 
 DELIMITERS = (",", ";", "\t")
@@ -100,6 +105,8 @@ class Table:
     delimiter: str = ""
     # (row number, column index) -> the row whose cell was merged down over it
     merged_down: dict[tuple[int, int], int] = field(default_factory=dict)
+    # (row number, column index) -> "RRGGBB": the fill colour of an empty cell
+    fills: dict[tuple[int, int], str] = field(default_factory=dict)
 
     @property
     def description(self) -> str:
@@ -166,7 +173,7 @@ def read_xlsx(data: bytes, *, sheet: str | None = None, wanted: RowsTest | None 
         logger.info("Unreadable workbook: %r", error)
         raise UnreadableFile(f"This workbook is damaged or not an Excel file. {SAVE_AS}") from error
     try:
-        worksheet, rows, passed_over = _choose_sheet(workbook, sheet, wanted)
+        worksheet, (rows, fills), passed_over = _choose_sheet(workbook, sheet, wanted)
         last_row = rows[-1].number if rows else 0
         merged_down = _merged_down(data, getattr(worksheet, "_worksheet_path", ""), last_row)
     except UnreadableFile:
@@ -183,6 +190,7 @@ def read_xlsx(data: bytes, *, sheet: str | None = None, wanted: RowsTest | None 
         sheet_names=list(workbook.sheetnames),
         passed_over=passed_over,
         merged_down=merged_down,
+        fills=fills,
     )
 
 
@@ -254,19 +262,19 @@ def _refuse_doctypes(archive: zipfile.ZipFile) -> None:
 
 
 def _choose_sheet(workbook, sheet: str | None, wanted: RowsTest | None):
-    """(worksheet, its rows, the sheets passed over before it)."""
+    """(worksheet, (its rows, its fills), the sheets passed over before it)."""
     if not sheet:
         if not workbook.worksheets:
             raise UnreadableFile("This workbook has no worksheets.")
         first = workbook.worksheets[0]
-        first_rows = _worksheet_rows(first)
-        if wanted is None or wanted(first_rows):
-            return first, first_rows, []
+        first_read = _worksheet_rows(first)
+        if wanted is None or wanted(first_read[0]):
+            return first, first_read, []
         for index, worksheet in enumerate(workbook.worksheets[1:], start=1):
-            rows = _worksheet_rows(worksheet)
-            if wanted(rows):
-                return worksheet, rows, [ws.title for ws in workbook.worksheets[:index]]
-        return first, first_rows, []
+            read = _worksheet_rows(worksheet)
+            if wanted(read[0]):
+                return worksheet, read, [ws.title for ws in workbook.worksheets[:index]]
+        return first, first_read, []
     for worksheet in workbook.worksheets:
         if worksheet.title.strip().casefold() == sheet.strip().casefold():
             return worksheet, _worksheet_rows(worksheet), []
@@ -274,22 +282,51 @@ def _choose_sheet(workbook, sheet: str | None, wanted: RowsTest | None):
     raise MissingSheet(f'This workbook has no sheet called "{sheet}". Its sheets are: {names}.')
 
 
-def _worksheet_rows(worksheet) -> list[SourceRow]:
-    """Rows of a read-only worksheet, never wider than MAX_COLUMNS + 1 nor longer than MAX_ROWS.
+def _worksheet_rows(worksheet) -> tuple[list[SourceRow], dict[tuple[int, int], str]]:
+    """Rows of a read-only worksheet, never wider than MAX_COLUMNS + 1 nor longer than
+    MAX_ROWS, and the fill colours of the empty cells in them (a RAG column coloured by
+    hand, with no words).
 
     The recorded dimensions are ignored (they can claim a million rows); only the cells
     present are read, and reading stops as soon as a limit is passed.
     """
     worksheet.reset_dimensions()
     rows: list[SourceRow] = []
+    fills: dict[tuple[int, int], str] = {}
     for number, cells in enumerate(
-        worksheet.iter_rows(max_col=MAX_COLUMNS + 1, max_row=MAX_ROWS + 1, values_only=True),
-        start=1,
+        worksheet.iter_rows(max_col=MAX_COLUMNS + 1, max_row=MAX_ROWS + 1), start=1
     ):
-        row = _source_row(number, cells)
+        row = _source_row(number, tuple(cell.value for cell in cells))
         if row is not None:
             rows.append(row)
-    return rows
+            _note_fills(number, cells, fills)
+    return rows, fills
+
+
+def _note_fills(number: int, cells, fills: dict[tuple[int, int], str]) -> None:
+    for index, cell in enumerate(cells):
+        if cell.value is None and getattr(cell, "has_style", False) and len(fills) < MAX_FILLS:
+            try:
+                colour = _solid_fill(cell)
+            except Exception:  # odd style records: the cell is just not coloured for us
+                colour = None
+            if colour:
+                fills[(number, index)] = colour
+
+
+def _solid_fill(cell) -> str | None:
+    """A cell's solid fill as "RRGGBB", from an RGB or palette colour. Theme colours are
+    not resolved (openpyxl leaves them as theme numbers): None."""
+    fill = cell.fill
+    if fill is None or fill.fill_type != "solid":
+        return None
+    colour = fill.fgColor
+    if colour.type == "rgb" and isinstance(colour.rgb, str) and len(colour.rgb) in (6, 8):
+        return colour.rgb[-6:].upper()
+    indexed = colour.indexed if colour.type == "indexed" else None
+    if isinstance(indexed, int) and 0 <= indexed < len(COLOR_INDEX):
+        return COLOR_INDEX[indexed][-6:].upper()
+    return None
 
 
 def _merged_down(data: bytes, path: str, last_row: int) -> dict[tuple[int, int], int]:

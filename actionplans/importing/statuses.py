@@ -13,6 +13,7 @@ green ("G/B") is green: not yet complete.
 
 from __future__ import annotations
 
+import colorsys
 import re
 
 from actionplans.models import RAG
@@ -221,3 +222,31 @@ def key_in_row(texts: list[str]) -> dict[RAG, str]:
         if not all(_KEY_LABEL_CELL_RE.fullmatch(text) or is_piece(text) for text in texts):
             return {}
     return legend_in_text(texts)
+
+
+# A RAG cell coloured by hand, with no words: its fill colour, by hue. Pale fills count
+# (Excel's "Good", "Neutral" and "Bad" cell styles are pale green, yellow and pink);
+# greys, white, black and purples do not.
+_HUES = ((15, RAG.RED), (70, RAG.AMBER), (170, RAG.GREEN), (260, RAG.BLUE), (330, None))
+
+
+def colour_status(rgb: str) -> RAG | None:
+    """The RAG an "RRGGBB" fill colour shows, or None."""
+    try:
+        red, green, blue = (int(rgb[i : i + 2], 16) / 255 for i in (0, 2, 4))
+    except ValueError:
+        return None
+    hue, saturation, value = colorsys.rgb_to_hsv(red, green, blue)
+    if saturation < 0.15 or value < 0.3:
+        return None
+    degrees = hue * 360
+    return next((status for limit, status in _HUES if degrees < limit), RAG.RED)
+
+
+def fill_word(rgb: str) -> str:
+    """What the preview calls a coloured cell: "Green (cell colour)", or the colour's code
+    for the manager to say what it means."""
+    status = colour_status(rgb)
+    if status is None:
+        return f"Cell coloured #{rgb}"
+    return f"{status.label} (cell colour)"
