@@ -414,6 +414,31 @@ def test_a_key_under_the_table_is_read_not_imported(board):
     ]
 
 
+@pytest.mark.parametrize(
+    "key_rows",
+    [
+        [["Key"], ["Red – Stalled"], ["Green – Moving"]],  # a label row, then a colour a row
+        [["Red – Stalled"], ["Green – Moving"]],
+        [["", "Red – Stalled"], ["", "Green – Moving"]],  # in the action column
+        [["Red", "Stalled"], ["Green", "Moving"]],
+    ],
+)
+def test_a_key_written_a_colour_a_row_under_the_table_is_read(board, key_rows):
+    rows = [["Ref", "Action", "RAG"], ["1", "a", "Stalled"], ["2", "b", "Moving"], [], *key_rows]
+    preview = preview_of(csv_bytes(rows), board)
+    assert preview.errors == [] and preview.themes == []
+    assert [(action.values["text"], action.rag) for action in preview.actions] == [
+        ("a", RAG.RED),
+        ("b", RAG.GREEN),
+    ]
+    assert preview.legend == {"red": "Stalled", "green": "Moving"}
+    assert [str(note) for note in preview.notes] == [
+        "Row 5: read as the plan's RAG key, not as actions (rows "
+        + ", ".join(str(5 + i) for i in range(len(key_rows)))
+        + ")."
+    ]
+
+
 def test_a_key_written_meaning_first_under_the_table_is_read(board):
     rows = [
         ["Ref", "Action", "RAG"],

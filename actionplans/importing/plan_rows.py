@@ -24,9 +24,9 @@ How a plan's layout is read (each rule has a test):
   theme starts without an objective.
 - A RAG key in the title rows ("R = Not on track, A = Some delay, G = On track", or a
   colour a row) is the new plan's legend, and its words read the status cells. So is a
-  key under the table (a row naming two colours or more, or a colour in the first
-  column beside its meaning): it is read, not imported, and the statuses above it are
-  read again with its words.
+  key under the table (a row naming two colours or more, a colour in the first column
+  beside its meaning, or rows of one colour each, with or without a "Key" row, in any
+  column): it is read, not imported, and the statuses above it are read with its words.
 - A row with one cell, in the table's first column and without a ref, is a heading:
   "Finding 2. ...", "Recommendation No. 1 - for immediate improvement" or "Priority 3"
   start a finding (the one-cell rows right after it are its text); any other short
@@ -83,7 +83,9 @@ from .readers import SourceRow, Table, UnreadableFile, Value, read_table
 from .statuses import (
     COLOURS,
     fill_word,
+    is_key_label,
     key_in_row,
+    key_pieces,
     legend_in_text,
     legend_meaning,
     normalise_status,
@@ -542,9 +544,13 @@ class _PlanReader:
         rows = [_Line.of(row) for row in source_rows]  # each cell read once
         self.lines = {row.number: row for row in rows}
         self.in_full = self._written_in_full(rows)
+        key_lines = self._key_lines(rows)
         for row, next_ref in zip(rows, self._next_refs(rows), strict=True):
             if self._repeats_header(row):
                 self.finding_text_open = False
+                continue
+            if row.number in key_lines:
+                self.key_rows.append(row.number)
                 continue
             if self._key_below(row):
                 continue
@@ -569,6 +575,23 @@ class _PlanReader:
                 )
             )
         _number_refs(self.preview)
+
+    def _key_lines(self, rows: list[_Line]) -> set[int]:
+        """A key written a colour a row in the table's rows ("Key", "Red – Stalled",
+        "Green – Moving"): runs of rows each holding only a piece of a key or its label,
+        naming two colours or more between them. Their key is learnt at once."""
+        found: set[int] = set()
+        run: list[_Line] = []
+        for row in [*rows, None]:
+            if row is not None and _is_key_piece_row(row):
+                run.append(row)
+                continue
+            key = legend_in_text([text for line in run for text in _key_texts(line)])
+            if key:
+                self._learn_key(key)
+                found.update(line.number for line in run)
+            run = []
+        return found
 
     def _written_in_full(self, rows: list[_Line]) -> set[str]:
         """Block columns that repeat their value on consecutive rows are written on every
@@ -958,6 +981,17 @@ class _Line:
     @classmethod
     def of(cls, row: SourceRow) -> _Line:
         return cls(row.number, row.cells, [cell_text(value) for value in row.cells])
+
+
+def _is_key_piece_row(row: _Line) -> bool:
+    """A row holding only a piece of a key ("Red – Stalled", "Green | Moving") or its
+    label ("Key"), in one cell or two."""
+    texts = [text for text in row.texts if text]
+    if not 1 <= len(texts) <= 2:
+        return False
+    if all(is_key_label(text) or key_pieces(text) for text in texts):
+        return True
+    return len(texts) == 2 and normalise_status(texts[0]) in COLOURS and len(texts[1]) <= 200
 
 
 def _is_key_line(row: _Line) -> bool:

@@ -213,6 +213,11 @@ _KEY_PIECE_RE = re.compile(
 _KEY_LABEL_CELL_RE = re.compile(r"(?:(?:b?rag|status) )?(?:key|legend)\s*:?", re.IGNORECASE)
 
 
+def is_key_label(text: str) -> bool:
+    """Whether a cell only labels a key: "Key", "RAG key:", "Legend"."""
+    return bool(_KEY_LABEL_CELL_RE.fullmatch(text.strip()))
+
+
 def key_in_row(texts: list[str]) -> dict[RAG, str]:
     """The key a row gives when every cell of it is a piece of a key or its label ("Key:
     R = Not on track, G = On track", "Key | R = Late | G = Fine"); empty otherwise. An
