@@ -31,7 +31,9 @@ Quarters.
     "Q3", "Qtr 3" or "Quarter 3". A quarter of a financial year is a UK financial
     quarter (Q1 = Apr–Jun): "Q2 2015/16" is Jul–Sep 2015, "Q4 2014/15" is Jan–Mar
     2015. A quarter of a single year ("Q3 2014") is a calendar quarter (Jul–Sep 2014).
-    A quarter without a year is not read.
+    A quarter without a year is not read. A run of quarters ("Q1-Q2 2016/17", "2016/17
+    Q3 to Q4") runs from the start of the first to the end of the last; "FY" or
+    "financial year" may come between a quarter and its year ("Q2 FY16/17").
 Years.
     Two years a year apart written "2012/13", "2012-13", "2013~14" or "2012/2013", or
     after "FY" / "financial year", are a UK financial year (1 April – 31 March). After
@@ -289,6 +291,10 @@ def _quarter(number: int, year: int, financial: bool) -> _Span:
     return _months(year, first, first + 2)
 
 
+def _quarters(first: int, last: int, year: int, financial: bool) -> _Span:
+    return _Span(_quarter(first, year, financial).start, _quarter(last, year, financial).end)
+
+
 # -------------------------------------------------------------------------- words
 
 _MONTHS = {
@@ -457,13 +463,13 @@ class _Reader:
         return None
 
     def quarter_after(self, i: int, year: _Span | None) -> tuple[_Span, int] | None:
-        """Read a quarter written after its financial year: "2014/15 Q3"."""
+        """Read quarters written after their financial year: "2014/15 Q3", "2016/17 Q1-Q2"."""
         if year is None or year.end.year != year.start.year + 1:
             return None
-        number, j = self.quarter_number(i)
-        if number is None:
+        first, last, j = self.quarter_numbers(i)
+        if first is None:
             return None
-        return _quarter(number, year.start.year, financial=True), j
+        return _quarters(first, last, year.start.year, financial=True), j
 
     def quarter_number(self, i: int) -> tuple[int | None, int]:
         if self.word(i) not in {"q", "qtr", "quarter"}:
@@ -473,20 +479,34 @@ class _Reader:
             return None, i
         return number, i + 2
 
+    def quarter_numbers(self, i: int) -> tuple[int | None, int, int]:
+        """Read a quarter, or a run of them: "Q3", "Q1-Q2", "Q1 and Q2", "Q3 to Q4"."""
+        first, j = self.quarter_number(i)
+        if first is None:
+            return None, 0, i
+        if self.punct(j) in {"-", "/", "&"} or self.word(j) in {"to", "and"}:
+            last, k = self.quarter_number(j + 1)
+            if last is not None and last >= first:
+                return first, last, k
+        return first, first, j
+
     def quarter(self, i: int) -> tuple[_Piece | None, int] | None:
-        """Read a quarter: "Q3 2012-13", "Q2 2015/16", "Quarter 3 2014" (calendar)."""
-        number, j = self.quarter_number(i)
-        if number is None:
+        """Read a quarter: "Q3 2012-13", "Q2 2015/16", "Q2 FY16/17", "Quarter 3 2014"
+        (calendar), "Q1-Q2 2016/17"."""
+        first, last, j = self.quarter_numbers(i)
+        if first is None:
             return None
         if self.punct(j) == "," or self.word(j) == "of":
             j += 1
+        while self.word(j) in {"fy", "financial", "year"}:
+            j += 1
         tok = self.tok(j)
         if tok and tok.kind == "pair":
-            first, sep, second = _PAIR_SEP_RE.split(tok.text, maxsplit=1)
-            span = _year_pair(first, sep, second, "fy", tight=True)
+            one, sep, two = _PAIR_SEP_RE.split(tok.text, maxsplit=1)
+            span = _year_pair(one, sep, two, "fy", tight=True)
             if span is None or span.end.year != span.start.year + 1:
                 return None
-            return _quarter(number, span.start.year, financial=True), j + 1
+            return _quarters(first, last, span.start.year, financial=True), j + 1
         year = self.num(j, (4,))
         if year is None or not _plausible(year):
             return None
@@ -494,8 +514,8 @@ class _Reader:
         if sep in {"-", "/", "~"} and later is not None:
             span = _year_pair(str(year), sep, str(later), "fy", tight=False)
             if span is not None and span.end.year == year + 1:
-                return _quarter(number, year, financial=True), j + 3
-        return _quarter(number, year, financial=False), j + 1
+                return _quarters(first, last, year, financial=True), j + 3
+        return _quarters(first, last, year, financial=False), j + 1
 
     def season(self, i: int) -> tuple[_Piece | None, int] | None:
         """Read a term or season: "Autumn term 2013", "Spring 2017", "Summer 17"."""
