@@ -8,6 +8,7 @@ from django.core.management.base import CommandError
 from test_import_samples import CASE_PLAN, csv_bytes, make_board, row_counts, xlsx_bytes
 
 from actionplans.models import Action, Plan
+from reviews.models import Review
 
 pytestmark = pytest.mark.django_db
 
@@ -127,6 +128,13 @@ def test_without_a_sheet_the_first_with_a_table_of_actions_is_read(board, tmp_pa
     out, _ = import_plan(path, "--board", board.slug, "--dry-run")
     assert 'sheet "Actions" (the first with a table of actions; passed over "Guidance")' in out
     assert "4 created" in out
+
+
+def test_review_option_names_the_review_the_plan_answers(board, plan_file):
+    import_plan(plan_file, "--board", board.slug, "--review", "Case Q")
+    review = Review.objects.get(board=board, reference="Case Q")
+    assert review.title == "Child Q plan"
+    assert Action.objects.filter(plan__slug="child-q-plan", sources__review=review).count() == 4
 
 
 def test_unknown_kind_is_refused(board, plan_file):

@@ -182,6 +182,28 @@ def test_a_progress_column_a_quarter_gives_each_action_its_update_trail(board, p
     ]
 
 
+def test_the_review_is_named_by_its_reference_when_one_is_given(board):
+    existing = Review.objects.create(
+        board=board, reference="JTAI 2018", kind=ReviewKind.JTAI, title="JTAI on neglect"
+    )
+    preview = preview_of(csv_bytes(CASE_PLAN), board)
+    given = dataclasses.replace(target(board), review_reference="JTAI 2018")
+    import_plan_rows(preview=preview, target=given, author=None, dry_run=False)
+    existing.refresh_from_db()
+    assert existing.title == "JTAI on neglect"  # its own title is kept
+    actions = Action.objects.filter(plan__slug="child-q-plan")
+    assert {source.review for action in actions for source in action.sources.all()} == {existing}
+    assert not Review.objects.filter(reference="SCR Child Q action plan").exists()
+
+    preview = preview_of(csv_bytes(CASE_PLAN), board)
+    new = dataclasses.replace(
+        target(board, "other-plan", "Child R plan"), review_reference="Case R"
+    )
+    import_plan_rows(preview=preview, target=new, author=None, dry_run=False)
+    review = Review.objects.get(board=board, reference="Case R")
+    assert (review.title, review.kind) == ("Child R plan", ReviewKind.SCR)
+
+
 def test_unknown_agencies_are_created_or_mapped_as_the_manager_chooses(board):
     health = Agency.objects.get(board=board, short_name="Health")
     run(board, agencies={"Children's Services": NEW_AGENCY, "Chief Nurse": str(health.pk)})

@@ -262,6 +262,18 @@ def test_a_progress_column_a_quarter_can_be_confirmed_as_mapped(client, personas
     assert (action.progress, labels) == ("Half done", ["Update June 2016", "Update Sept 2016"])
 
 
+def test_the_review_reference_given_is_shown_and_used(client, personas):
+    client.force_login(personas.manager)
+    preview_url = upload(client, csv_bytes(CASE_PLAN), name="p.csv", review="Case Q").url
+    response = client.get(preview_url)
+    page = html.unescape(response.content.decode())
+    assert "Case Q" in page and "A new review of the board." in page
+    response = client.post(preview_url + "confirm/", answers(response.context["check"]))
+    assert response.status_code == 302
+    action = Action.objects.filter(plan__slug="child-q-plan").first()
+    assert [source.review.reference for source in action.sources.all()] == ["Case Q"]
+
+
 def test_importing_into_an_existing_plan_of_the_board(client, personas, seed):
     client.force_login(personas.manager)
     rows = [

@@ -9,13 +9,14 @@ posts the same forms again and writes.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django import forms
 from django.utils.html import escape
 from django.utils.text import slugify
 
 from actionplans.models import RAG, Agency, Plan
-from reviews.models import Board, ReviewKind
+from reviews.models import Board, Review, ReviewKind
 
 from .headers import FIELDS, FIELDS_BY_KEY, REPEATABLE_FIELDS
 from .plan_rows import build_preview, find_header, read_plan_table
@@ -54,6 +55,17 @@ class UploadForm(forms.Form):
         label="What the plan responds to",
         choices=ReviewKind.choices,
         widget=_govuk(forms.Select(), "govuk-select"),
+    )
+    review = forms.CharField(
+        label="Review reference (optional)",
+        required=False,
+        max_length=80,
+        help_text=(
+            'The short name the board uses for the review this plan answers, such as "Case L"'
+            ' or "JTAI 2018". Actions cite it in board packs, and a review of the board with'
+            " that reference is used if there is one. Leave blank to use the plan title."
+        ),
+        widget=_govuk(forms.TextInput(), "govuk-input govuk-input--width-20"),
     )
     plan = forms.ModelChoiceField(
         label="Import into",
@@ -121,7 +133,11 @@ class UploadForm(forms.Form):
 
     def target(self, cleaned: dict) -> ImportTarget:
         return ImportTarget(
-            self.board, cleaned["title"], cleaned.get("kind", ""), cleaned["plan_slug"]
+            self.board,
+            cleaned["title"],
+            cleaned.get("kind", ""),
+            cleaned["plan_slug"],
+            review_reference=cleaned.get("review", ""),
         )
 
     def store(self, session) -> StoredUpload:
@@ -135,6 +151,7 @@ class UploadForm(forms.Form):
             plan_slug=cleaned["plan_slug"],
             sheet=cleaned.get("sheet", ""),
             filename=cleaned["file"].name,
+            review_reference=cleaned.get("review", ""),
         )
 
 
@@ -278,10 +295,23 @@ class ImportCheck:
     def can_import(self) -> bool:
         return self.outcome is not None and not self.problems
 
+    @cached_property
+    def review(self) -> Review | None:
+        """The board's review the plan will answer, if it has one already."""
+        reference = self.target.reference
+        return Review.objects.filter(board=self.target.board, reference=reference).first()
+
 
 def check_upload(upload: StoredUpload, *, board: Board, data=None) -> ImportCheck:
     """Read the stored file with the posted choices (or the automatic ones) and dry-run it."""
-    target = ImportTarget(board, upload.title, upload.kind, upload.plan_slug, upload.filename)
+    target = ImportTarget(
+        board,
+        upload.title,
+        upload.kind,
+        upload.plan_slug,
+        upload.filename,
+        review_reference=upload.review_reference,
+    )
     check = ImportCheck(upload=upload, target=target)
     try:
         check.plan = plan_for_target(target)

@@ -78,6 +78,13 @@ class ImportTarget:
     kind: str  # a ReviewKind value
     plan_slug: str
     source_name: str = ""  # the file name, for the history's change reason
+    # The short name the board gives the review the plan answers ("Case L"); the title
+    # when not given
+    review_reference: str = ""
+
+    @property
+    def reference(self) -> str:
+        return (self.review_reference.strip() or self.title)[:80]
 
 
 @dataclass
@@ -268,7 +275,9 @@ class _Decisions:
         }
 
     def _review(self) -> Review:
-        reference = self.target.title[:80]
+        """The review the plan answers: the board's review with the target's reference, or
+        a new one. A review named by its own reference keeps its own title."""
+        reference = self.target.reference
         review = Review.objects.filter(board=self.target.board, reference=reference).first()
         if review is None:
             review = Review(
@@ -278,7 +287,9 @@ class _Decisions:
                 title=self.target.title,
             )
             self._keep(review)
-        elif _assign(review, {"title": self.target.title}):
+        elif not self.target.review_reference.strip() and _assign(
+            review, {"title": self.target.title}
+        ):
             self._keep(review, changed=True)
         return review
 

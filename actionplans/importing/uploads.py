@@ -33,6 +33,7 @@ class StoredUpload:
     plan_slug: str
     sheet: str
     filename: str
+    review_reference: str = ""
 
     @property
     def path(self) -> str:
@@ -53,6 +54,7 @@ def store_upload(
     plan_slug: str,
     sheet: str,
     filename: str,
+    review_reference: str = "",
 ) -> StoredUpload:
     _sweep()
     upload = StoredUpload(
@@ -63,6 +65,7 @@ def store_upload(
         plan_slug=plan_slug,
         sheet=sheet,
         filename=filename[:200],
+        review_reference=review_reference,
     )
     default_storage.save(upload.path, ContentFile(data))
     session[SESSION_KEY] = {**session.get(SESSION_KEY, {}), upload.token: asdict(upload)}

@@ -1,5 +1,5 @@
 """manage.py import_plan PATH --title TITLE --kind KIND [--plan-slug SLUG] [--dry-run]
-[--sheet NAME] [--board SLUG]
+[--sheet NAME] [--board SLUG] [--review REF]
 
 The same import as the upload page, without the questions: leads we cannot match to
 an agency stay unlinked (kept as written) and status words we do not know become
@@ -46,6 +46,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--board", help="The board's slug (default: the only board, if there is one)."
         )
+        parser.add_argument(
+            "--review",
+            default="",
+            help='The short reference of the review the plan answers, e.g. "Case L" '
+            "(default: the title). A review of the board with that reference is used.",
+        )
 
     def handle(self, *args, **options):
         board = _board(options["board"])
@@ -55,6 +61,7 @@ class Command(BaseCommand):
             kind=options["kind"],
             plan_slug=options["plan_slug"] or slugify(options["title"])[:80].strip("-"),
             source_name=Path(options["path"]).name,
+            review_reference=options["review"],
         )
         if not target.plan_slug:
             raise CommandError("Give a --title with letters or numbers, or a --plan-slug.")
