@@ -550,6 +550,27 @@ def test_a_rag_column_coloured_by_hand_is_read_by_its_colours(board):
     assert preview.unknown_statuses == {"Cell coloured #7030A0": [5]}
 
 
+def test_a_rec_no_column_beside_the_recommendations_numbers_them(board):
+    rows = [
+        ["Rec No", "Recommendation", "Action", "Lead"],
+        ["4", "Record the voice of the child.", "Audit 20 cases", "Head of QA"],
+        ["", "", "Refresh guidance", "Principal Social Worker"],
+        ["7", "Improve information sharing.", "Agree a protocol", "Designated Nurse"],
+        ["4", "", "Report the audit", "Head of QA"],  # back to a recommendation given before
+    ]
+    preview = preview_of(csv_bytes(rows), board)
+    assert preview.errors == []
+    assert [(finding.number, finding.text) for finding in preview.findings] == [
+        ("4", "Record the voice of the child."),
+        ("7", "Improve information sharing."),
+    ]
+    read = [(action.ref, action.finding.number) for action in preview.actions]
+    assert read == [("4.1", "4"), ("4.2", "4"), ("7.1", "7"), ("4.3", "4")]
+    assert [str(note) for note in preview.notes] == [
+        "Row 1: column A numbers the recommendations, so their actions are numbered within them."
+    ]
+
+
 def test_html_in_cells_is_kept_as_text(board):
     rows = [["Ref", "Action"], ["1", '<script>alert("x")</script> & <b>bold</b>']]
     (action,) = preview_of(csv_bytes(rows), board).actions

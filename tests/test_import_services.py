@@ -204,6 +204,15 @@ def test_the_review_is_named_by_its_reference_when_one_is_given(board):
     assert (review.title, review.kind) == ("Child R plan", ReviewKind.SCR)
 
 
+def test_actions_numbered_within_their_recommendations_keep_our_ref_heading(board):
+    rows = [["Rec No", "Recommendation", "Action"], ["4", "Record the voice.", "Audit cases"]]
+    run(board, rows)
+    plan = Plan.objects.get(slug="child-q-plan")
+    assert "ref" not in plan.columns  # "Rec No" is not the heading of our refs
+    action = Action.objects.get(plan=plan)
+    assert (action.ref, action.sources.get().finding.number) == ("4.1", "4")
+
+
 def test_unknown_agencies_are_created_or_mapped_as_the_manager_chooses(board):
     health = Agency.objects.get(board=board, short_name="Health")
     run(board, agencies={"Children's Services": NEW_AGENCY, "Chief Nurse": str(health.pk)})

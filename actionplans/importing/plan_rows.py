@@ -41,6 +41,8 @@ How a plan's layout is read (each rule has a test):
   to each of them, and a status cell with no words but a fill colour (a RAG coloured by
   hand) is read by its colour: red, amber (orange and yellow too), green, blue; any
   other colour is put to the manager.
+- A ref column whose heading names findings ("Rec No") beside a finding column numbers
+  the findings, not the actions: their actions are numbered within them ("4.1", "4.2").
 - Refs lose a trailing full stop ("1." is "1"). When plain numbers repeat (each
   recommendation numbering its actions from 1, as Ofsted plans do) they are prefixed
   with their finding or theme ("2.1"); a row without a ref gets the next ref in its
@@ -475,6 +477,22 @@ class _PlanReader:
             and set(normalise_heading(text_heading).split()) & set(FINDING_WORDS)
             else None
         )
+        # "Rec No" beside a "Recommendation" column numbers the recommendations: their
+        # actions are numbered within them ("1.1", "1.2").
+        self.finding_numbers: int | None = None
+        if "ref" in self.columns and "finding" in self.columns:
+            words = set(normalise_heading(preview.mapped["ref"].heading).split())
+            if words & set(FINDING_WORDS):
+                self.finding_numbers = self.columns.pop("ref")
+                preview.refs_number_findings = True
+                preview.notes.append(
+                    RowProblem(
+                        header.number,
+                        f"column {preview.mapped['ref'].letter} numbers the "
+                        f"{preview.mapped['finding'].heading.casefold()}s, so their actions "
+                        "are numbered within them.",
+                    )
+                )
         self.in_full: set[str] = set()
         self.merged_down = preview.table.merged_down
         self.key_rows: list[int] = []
@@ -616,6 +634,8 @@ class _PlanReader:
     def _action_row(self, row: _Line, next_ref: str) -> None:
         texts = {key: self._cell(row, index) for key, index in self.columns.items()}
         latest = self._latest_of_repeats(row, texts)
+        if self.finding_numbers is not None:
+            self._number_finding(row, texts)
         ref = _clean_ref(texts.get("ref", ""))
         self._carry(texts, row.number)
         if ref:
@@ -650,6 +670,17 @@ class _PlanReader:
         if "progress" in latest and actions and actions[-1].row == row.number:
             actions[-1].progress_heading = latest["progress"]
             actions[-1].earlier_progress = self._earlier_progress(row, latest["progress"])
+
+    def _number_finding(self, row: _Line, texts: dict[str, str]) -> None:
+        """The finding number column ("Rec No") gives the finding written beside it its
+        number, or names a finding given before."""
+        number = _clean_ref(self._cell(row, self.finding_numbers))
+        if not number:
+            return
+        if texts.get("finding"):
+            texts["finding"] = f"{number}. {texts['finding']}"
+        elif number in self.findings:
+            self._start_finding(self.findings[number])
 
     def _latest_of_repeats(self, row: _Line, texts: dict[str, str]) -> dict[str, str]:
         """With a column a quarter, a row's latest filled-in one is its value. Returns the

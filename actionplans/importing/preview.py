@@ -135,6 +135,8 @@ class ImportPreview:
     actions: list[ParsedAction] = field(default_factory=list)
     errors: list[RowProblem] = field(default_factory=list)
     notes: list[RowProblem] = field(default_factory=list)
+    # True when the ref column ("Rec No") numbers the findings, not the actions
+    refs_number_findings: bool = False
     unknown_agencies: dict[str, list[int]] = field(default_factory=dict)
     # For each unknown agency name: the board's one agency of the kind it names, or None.
     suggested_agencies: dict[str, Agency | None] = field(default_factory=dict)

@@ -267,6 +267,8 @@ class _Decisions:
         mapped = self.preview.mapped
         if "lead" not in mapped and "lead_agency" in mapped:
             mapped = mapped | {"lead": mapped["lead_agency"]}
+        if self.preview.refs_number_findings:  # "Rec No": the actions' refs are ours
+            mapped = {key: column for key, column in mapped.items() if key != "ref"}
         return {
             key: column.heading
             for key, column in mapped.items()
