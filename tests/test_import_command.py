@@ -137,6 +137,14 @@ def test_review_option_names_the_review_the_plan_answers(board, plan_file):
     assert Action.objects.filter(plan__slug="child-q-plan", sources__review=review).count() == 4
 
 
+def test_a_second_column_for_a_field_is_named_as_such(board, tmp_path):
+    path = tmp_path / "plan.csv"
+    rows = [["Action", "Success criteria", "Evidence"], ["Audit", "80% good", "Reports"]]
+    path.write_bytes(csv_bytes(rows))
+    out, _ = import_plan(path, "--board", board.slug, "--dry-run")
+    assert "C 'Evidence': a second column for the same field, NOT IMPORTED" in out
+
+
 def test_unknown_kind_is_refused(board, plan_file):
     with pytest.raises(CommandError, match="invalid choice"):
         call_command("import_plan", str(plan_file), "--title", "T", "--kind", "nonsense")

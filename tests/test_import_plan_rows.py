@@ -421,6 +421,7 @@ def test_a_key_under_the_table_is_read_not_imported(board):
         [["Red – Stalled"], ["Green – Moving"]],
         [["", "Red – Stalled"], ["", "Green – Moving"]],  # in the action column
         [["Red", "Stalled"], ["Green", "Moving"]],
+        [["RAG", "Stalled", "Red"], ["", "Moving", "Green"]],  # meaning first, beside a label
     ],
 )
 def test_a_key_written_a_colour_a_row_under_the_table_is_read(board, key_rows):
@@ -568,6 +569,24 @@ def test_a_rec_no_column_beside_the_recommendations_numbers_them(board):
     assert read == [("4.1", "4"), ("4.2", "4"), ("7.1", "7"), ("4.3", "4")]
     assert [str(note) for note in preview.notes] == [
         "Row 1: column A numbers the recommendations, so their actions are numbered within them."
+    ]
+
+
+def test_without_a_ref_column_a_number_starting_the_action_is_its_ref(board):
+    rows = [
+        ["Area for development", "Actions"],
+        ["1. Oversight is weak.", "1.1 Introduce supervision audits"],
+        ["", "1.2. Train all team managers"],
+        ["2. Interviews are late.", "3) Re-commission the service"],
+        ["", "1.5 hours of training for each manager"],
+    ]
+    preview = preview_of(csv_bytes(rows), board)
+    read = [(action.ref, action.values["text"]) for action in preview.actions]
+    assert read == [
+        ("1.1", "Introduce supervision audits"),
+        ("1.2", "Train all team managers"),
+        ("3", "Re-commission the service"),
+        ("2.1", "1.5 hours of training for each manager"),  # no capital: no ref
     ]
 
 

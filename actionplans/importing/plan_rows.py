@@ -43,6 +43,8 @@ How a plan's layout is read (each rule has a test):
   other colour is put to the manager.
 - A ref column whose heading names findings ("Rec No") beside a finding column numbers
   the findings, not the actions: their actions are numbered within them ("4.1", "4.2").
+- Without a ref column, a number starting the action text ("1.1 Introduce audits",
+  "2. Train staff", before a capital) is its ref, and is taken off the text.
 - Refs lose a trailing full stop ("1." is "1"). When plain numbers repeat (each
   recommendation numbering its actions from 1, as Ofsted plans do) they are prefixed
   with their finding or theme ("2.1"); a row without a ref gets the next ref in its
@@ -391,6 +393,13 @@ class AgencyMatcher:
 
 _LOOKS_LIKE_REF = re.compile(r"^[\w./-]{1,12}$")
 _SPACES_RE = re.compile(r"\s+")
+# "1.1 Introduce audits", "2. Train staff", "3) Report": a ref at the start of the action
+# text, before a capital ("1.5 hours of training" is no ref).
+_REF_IN_TEXT_RE = re.compile(
+    r"^(?P<ref>\d{1,3}(?:\.\d{1,3})++)\.?\s++(?P<rest>[A-Z].*)$"
+    r"|^(?P<ref2>\d{1,3})[.)]\s++(?P<rest2>[A-Z].*)$",
+    re.DOTALL,
+)
 # Possessive quantifiers (*+) never give back what they matched: a 100,000-character
 # cell cannot make these patterns backtrack.
 _NUMBER = r"(?P<number>\d{1,3}[a-z]?(?:\.\d{1,3})*+)"
@@ -637,6 +646,8 @@ class _PlanReader:
         if self.finding_numbers is not None:
             self._number_finding(row, texts)
         ref = _clean_ref(texts.get("ref", ""))
+        if "ref" not in self.columns and self.finding_numbers is None:
+            ref = self._ref_in_text(texts)
         self._carry(texts, row.number)
         if ref:
             self._leave_parents(ref)
@@ -670,6 +681,16 @@ class _PlanReader:
         if "progress" in latest and actions and actions[-1].row == row.number:
             actions[-1].progress_heading = latest["progress"]
             actions[-1].earlier_progress = self._earlier_progress(row, latest["progress"])
+
+    @staticmethod
+    def _ref_in_text(texts: dict[str, str]) -> str:
+        """In a table without a ref column, an action written "1.1 Introduce audits" or
+        "2. Train staff" has the ref it starts with, and the text after it."""
+        match = _REF_IN_TEXT_RE.match(texts.get("text", ""))
+        if not match:
+            return ""
+        texts["text"] = match["rest"] or match["rest2"]
+        return match["ref"] or match["ref2"]
 
     def _number_finding(self, row: _Line, texts: dict[str, str]) -> None:
         """The finding number column ("Rec No") gives the finding written beside it its
@@ -1015,14 +1036,15 @@ class _Line:
 
 
 def _is_key_piece_row(row: _Line) -> bool:
-    """A row holding only a piece of a key ("Red – Stalled", "Green | Moving") or its
-    label ("Key"), in one cell or two."""
+    """A row holding only a piece of a key ("Red – Stalled", "Green | Moving", "Moving |
+    Green"), its label ("Key", "RAG") or both, in three cells at most."""
     texts = [text for text in row.texts if text]
-    if not 1 <= len(texts) <= 2:
+    if not 1 <= len(texts) <= 3:
         return False
-    if all(is_key_label(text) or key_pieces(text) for text in texts):
+    pieces = [text for text in texts if not is_key_label(text)]
+    if all(key_pieces(text) for text in pieces):  # a label alone ("Key") is part of a key
         return True
-    return len(texts) == 2 and normalise_status(texts[0]) in COLOURS and len(texts[1]) <= 200
+    return len(pieces) == 2 and any(normalise_status(text) in COLOURS for text in pieces)
 
 
 def _is_key_line(row: _Line) -> bool:
@@ -1031,9 +1053,11 @@ def _is_key_line(row: _Line) -> bool:
 
 
 def _key_texts(row: _Line) -> list[str]:
-    """A row's texts, and "Red – Behind schedule" for a key written across two cells."""
+    """A row's texts, and "Red – Behind schedule" for a key written across two cells
+    (beside its label, if it has one)."""
     texts = [text for text in row.texts if text]
-    return [*texts, " – ".join(texts)] if len(texts) == 2 else texts
+    pieces = [text for text in texts if not is_key_label(text)]
+    return [*texts, " – ".join(pieces)] if len(pieces) == 2 else texts
 
 
 def target_text(value: Value) -> str:

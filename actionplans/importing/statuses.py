@@ -209,12 +209,15 @@ _KEY_PIECE_RE = re.compile(
     r"|[=(]\s*(?:red|amber|green|blue)\b",
     re.IGNORECASE,
 )
-# A cell that only labels the key: "Key", "RAG key:", "Status key", "Legend".
-_KEY_LABEL_CELL_RE = re.compile(r"(?:(?:b?rag|status) )?(?:key|legend)\s*:?", re.IGNORECASE)
+# A cell that only labels the key: "Key", "RAG key:", "Status key", "Legend", "RAG".
+_KEY_LABEL_CELL_RE = re.compile(
+    r"(?:(?:(?:b?rag|status)\s+)?(?:key|legend)|b?rag(?:\s+(?:rating|status))?)\s*:?",
+    re.IGNORECASE,
+)
 
 
 def is_key_label(text: str) -> bool:
-    """Whether a cell only labels a key: "Key", "RAG key:", "Legend"."""
+    """Whether a cell only labels a key: "Key", "RAG key:", "Legend", "RAG"."""
     return bool(_KEY_LABEL_CELL_RE.fullmatch(text.strip()))
 
 

@@ -97,6 +97,11 @@ class Command(BaseCommand):
                 write(f"  {column.letter} {column.heading!r} -> {column.label}{guessed}")
             elif column.status == "derived":
                 write(f"  {column.letter} {column.heading!r}: worked out by the app, not imported")
+            elif column.status == "duplicate":
+                write(
+                    f"  {column.letter} {column.heading!r}: a second column for the same "
+                    "field, NOT IMPORTED"
+                )
             elif column.is_reported:
                 write(f"  {column.letter} {column.heading!r}: NOT RECOGNISED, not imported")
         write(
