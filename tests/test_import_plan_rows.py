@@ -590,6 +590,16 @@ def test_without_a_ref_column_a_number_starting_the_action_is_its_ref(board):
     ]
 
 
+def test_a_key_line_without_colours_above_the_table_is_no_theme(board):
+    rows = [
+        ["Status key: Complete | In progress | Not started"],
+        ["Ref", "Action", "Status"],
+        ["1", "Launch the toolkit", "Complete"],
+    ]
+    preview = preview_of(csv_bytes(rows), board)
+    assert preview.themes == [] and preview.actions[0].theme is None
+
+
 def test_html_in_cells_is_kept_as_text(board):
     rows = [["Ref", "Action"], ["1", '<script>alert("x")</script> & <b>bold</b>']]
     (action,) = preview_of(csv_bytes(rows), board).actions

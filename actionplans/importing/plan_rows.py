@@ -94,6 +94,7 @@ from .statuses import (
     legend_meaning,
     normalise_status,
     rag_for_status,
+    starts_as_a_key,
 )
 
 # Fields whose cell applies to the rows below it until the next one.
@@ -516,7 +517,7 @@ class _PlanReader:
         has_key = self._key_above(lines)
         for row in lines:
             texts = [text for text in row.texts if text]
-            if has_key and _is_key_line(row):
+            if (has_key and _is_key_line(row)) or any(map(starts_as_a_key, row.texts)):
                 continue  # the key, or a line of it: not a theme
             if len(texts) != 1:
                 self.finding_text_open = False

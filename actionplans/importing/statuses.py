@@ -216,6 +216,11 @@ _KEY_LABEL_CELL_RE = re.compile(
 )
 
 
+def starts_as_a_key(text: str) -> bool:
+    """Whether a line starts by saying it is a key: "Status key: Complete | Overdue"."""
+    return bool(_KEY_LABEL_RE.match(text))
+
+
 def is_key_label(text: str) -> bool:
     """Whether a cell only labels a key: "Key", "RAG key:", "Legend", "RAG"."""
     return bool(_KEY_LABEL_CELL_RE.fullmatch(text.strip()))
