@@ -471,6 +471,18 @@ class _Reader:
             return None
         return _quarters(first, last, year.start.year, financial=True), j
 
+    def financial_year(self, i: int) -> tuple[bool, int | None]:
+        """Whether token i is a pair of numbers, and the first year of the financial year
+        it names ("2016/17", "16/17"), or None when it names none."""
+        tok = self.tok(i)
+        if not tok or tok.kind != "pair":
+            return False, None
+        first, sep, second = _PAIR_SEP_RE.split(tok.text, maxsplit=1)
+        span = _year_pair(first, sep, second, "fy", tight=True)
+        if span is None or span.end.year != span.start.year + 1:
+            return True, None
+        return True, span.start.year
+
     def quarter_number(self, i: int) -> tuple[int | None, int]:
         if self.word(i) not in {"q", "qtr", "quarter"}:
             return None, i
@@ -500,13 +512,9 @@ class _Reader:
             j += 1
         while self.word(j) in {"fy", "financial", "year"}:
             j += 1
-        tok = self.tok(j)
-        if tok and tok.kind == "pair":
-            one, sep, two = _PAIR_SEP_RE.split(tok.text, maxsplit=1)
-            span = _year_pair(one, sep, two, "fy", tight=True)
-            if span is None or span.end.year != span.start.year + 1:
-                return None
-            return _quarters(first, last, span.start.year, financial=True), j + 1
+        is_pair, start = self.financial_year(j)
+        if is_pair:
+            return (_quarters(first, last, start, financial=True), j + 1) if start else None
         year = self.num(j, (4,))
         if year is None or not _plausible(year):
             return None
@@ -553,15 +561,13 @@ class _Reader:
             return None
         if self.word(j) == "of":
             j += 1
-        tok = self.tok(j)
-        if tok and tok.kind == "pair":
-            first, sep, second = _PAIR_SEP_RE.split(tok.text, maxsplit=1)
-            span = _year_pair(first, sep, second, "fy", tight=True)
-            if span is None or span.end.year != span.start.year + 1:
+        is_pair, start = self.financial_year(j)
+        if is_pair:
+            if start is None:
                 return None
             if number == 1:
-                return _months(span.start.year, 4, 9), j + 1
-            return _months(span.start.year, 10, 3, span.end.year), j + 1
+                return _months(start, 4, 9), j + 1
+            return _months(start, 10, 3, start + 1), j + 1
         year = self.num(j, (4,))
         if year is None or not _plausible(year):
             return None
