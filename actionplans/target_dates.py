@@ -57,9 +57,10 @@ Open-ended periods.
     every open-ended start, otherwise ONWARDS without a due date.
 Precedence.
     BLANK (nothing but whitespace or markup); COMPLETED when the text starts with
-    "Complete", "Completed", "Done", "Achieved", "Implemented", "In place" or "Already in
-    place" (with the dates it names, if any; "Complete by ..." and "In place from ..."
-    are deadlines, not statuses), or ends with complete(d) / done ("Feb 2015 -
+    "Complete", "Completed", "Done" or "Already in place", or is "Achieved",
+    "Implemented" or "In place" alone or before a date (with the dates it names, if
+    any; "Complete by ...", "In place from ..." and "Implemented across the county by
+    ..." are deadlines, not statuses), or ends with complete(d) / done ("Feb 2015 -
     completed", "March 2015 (done)"; not "to be completed"); TO_BE_CONFIRMED when a TBC
     phrase appears anywhere (its dates are ignored); DATE or ONWARDS when a period can be
     read (so "Quarterly from May 2013" is ONWARDS); ONGOING for "ongoing", "continuous",
@@ -141,8 +142,12 @@ _PUNCTUATION = str.maketrans(
 )
 
 _COMPLETED_RE = re.compile(
-    r"(?:completed|done|complete|achieved|implemented|in place|already in place"
-    r"|in place already)\b(?! +(?:by|before|within|no later|from|wef|w e f|for|when)\b)",
+    r"(?:completed|done|complete(?! +(?:by|before|within|no later)\b))\b"
+    # "Already in place", "In place already as part of...": done before the plan was
+    r"|(?:already in place|in place already|already (?:done|achieved|implemented))\b"
+    # "Achieved", "Implemented March 2015", "In place."; not "In place by April" nor
+    # "Implemented across the county by 2016", which are deadlines
+    r"|(?:achieved|implemented|in place)(?:[ .,;:()-]*$| +(?:in |on )?(?=\d|[a-z]{3,9}\.? \d))",
     re.ASCII,
 )
 # "Feb 2015 - completed", "Jan 2015 (complete)"; not "to be completed", "not done".

@@ -325,6 +325,9 @@ FORMS = [
     ("In place", COMPLETED, None, None),
     ("Already in place", COMPLETED, None, None),
     ("In place by March 2016", DATE, "2016-03-01", "2016-03-31"),
+    ("Implemented across the county by 2016", DATE, "2016-01-01", "2016-12-31"),
+    ("Implemented in May 2015", COMPLETED, "2015-05-01", "2015-05-31"),
+    ("In place for September 2016", DATE, "2016-09-01", "2016-09-30"),
     ("In place from April 2015", ONWARDS, "2015-04-01", None),
     # to be confirmed
     ("TBC", TBC, None, None),
