@@ -58,6 +58,7 @@ class ActionFilter(django_filters.FilterSet):
         choices=[(status.value, rag_label(status)) for status in DISPLAY_ORDER],
         label="RAG status",
         widget=GovukCheckboxes,
+        distinct=False,  # a column of the action: no join, so no duplicates to remove
     )
     overdue = django_filters.BooleanFilter(
         method="filter_overdue", label="Overdue only", widget=forms.CheckboxInput
