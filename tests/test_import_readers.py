@@ -124,6 +124,27 @@ def test_fill_colours_of_empty_cells_are_kept():
     assert read_table(csv_bytes(rows)).fills == {}
 
 
+def test_theme_fill_colours_are_resolved_with_their_tint():
+    """openpyxl writes the Office 2007 theme; Excel shows these very colours."""
+    rows = [["Ref", "Action", "RAG"], *[[str(n), "a"] for n in range(1, 6)]]
+    fills = {"C2": (5, 0), "C3": (6, 0), "C4": (9, 0.3999), "C5": (4, -0.25), "C6": (0, -0.15)}
+    table = read_table(xlsx_bytes(rows, fills=fills))
+    assert [table.fills[(row, 2)] for row in range(2, 7)] == [
+        "C0504D",  # Accent 2 (red)
+        "9BBB59",  # Accent 3 (green)
+        "FAC090",  # Accent 6 (orange), lighter 40%
+        "376092",  # Accent 1 (blue), darker 25%
+        "D9D9D9",  # Background 1, darker 15%: a grey
+    ]
+
+
+def test_a_theme_without_colours_only_costs_its_colours():
+    data = xlsx_bytes([["Ref", "Action", "RAG"], ["1", "a"]], fills={"C2": (9, 0)})
+    empty = b'<a:theme xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main"/>'
+    table = read_table(replace_part(data, "xl/theme/theme1.xml", empty))
+    assert table.rows[1].cells == ("1", "a") and table.fills == {}
+
+
 def test_excel_date_cell_resolves_to_its_day():
     """The one form the parser's own tests give as a value only: an openpyxl-read date cell."""
     data = xlsx_bytes([["Ref", "Action", "Target date"], ["1", "Do", datetime.date(2015, 3, 31)]])

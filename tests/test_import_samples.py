@@ -55,14 +55,18 @@ def xlsx_bytes(
     """An XLSX of `rows`; text starting with "=" stays text unless `formulas`.
 
     `merged`: ranges to merge ("D5:D7"), as Excel does: only the first cell keeps a value.
-    `fills`: cell -> solid fill colour ({"E2": "FF0000"}), or a palette number (int).
+    `fills`: cell -> solid fill colour ({"E2": "FF0000"}), a palette number (int), or a
+    theme colour number and tint ((9, 0.4): "Accent 6, Lighter 40%").
     """
     workbook = Workbook()
     _fill(workbook.active, title, rows, formulas)
     for cells in merged:
         workbook.active.merge_cells(cells)
     for cell, colour in (fills or {}).items():
-        shade = Color(indexed=colour) if isinstance(colour, int) else colour
+        if isinstance(colour, tuple):
+            shade = Color(theme=colour[0], tint=colour[1])
+        else:
+            shade = Color(indexed=colour) if isinstance(colour, int) else colour
         workbook.active[cell].fill = PatternFill("solid", fgColor=shade)
     for name, sheet_rows in (more_sheets or {}).items():
         _fill(workbook.create_sheet(name), name, sheet_rows, formulas)

@@ -27,7 +27,9 @@ caller's `wanted` test accepts (the plan reader asks for a heading row, so a "Gu
 or "Key" sheet in front of the plan is passed over), else from the first sheet.
 
 Fills: the solid fill colour of every empty cell in a row that has values is kept in
-`Table.fills` (at most ``MAX_FILLS``): a RAG column coloured by hand has no words.
+`Table.fills` (at most ``MAX_FILLS``): a RAG column coloured by hand has no words. RGB,
+palette and theme colours are read; a theme colour from the workbook's own theme, with
+its tint applied as Excel applies it.
 
 Merged cells: a value merged down over several rows sits in the range's first row only.
 `Table.merged_down` says, for each cell below it in the range's first column, which
@@ -38,6 +40,7 @@ three actions leads all three).
 from __future__ import annotations
 
 import codecs
+import colorsys
 import csv
 import io
 import logging
@@ -47,7 +50,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
 from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import iterparse
+from defusedxml.ElementTree import fromstring, iterparse
 from openpyxl import load_workbook
 from openpyxl.styles.colors import COLOR_INDEX
 from openpyxl.utils import get_column_letter
@@ -263,26 +266,29 @@ def _refuse_doctypes(archive: zipfile.ZipFile) -> None:
 
 def _choose_sheet(workbook, sheet: str | None, wanted: RowsTest | None):
     """(worksheet, (its rows, its fills), the sheets passed over before it)."""
+    theme = _theme_colours(workbook)
     if not sheet:
         if not workbook.worksheets:
             raise UnreadableFile("This workbook has no worksheets.")
         first = workbook.worksheets[0]
-        first_read = _worksheet_rows(first)
+        first_read = _worksheet_rows(first, theme)
         if wanted is None or wanted(first_read[0]):
             return first, first_read, []
         for index, worksheet in enumerate(workbook.worksheets[1:], start=1):
-            read = _worksheet_rows(worksheet)
+            read = _worksheet_rows(worksheet, theme)
             if wanted(read[0]):
                 return worksheet, read, [ws.title for ws in workbook.worksheets[:index]]
         return first, first_read, []
     for worksheet in workbook.worksheets:
         if worksheet.title.strip().casefold() == sheet.strip().casefold():
-            return worksheet, _worksheet_rows(worksheet), []
+            return worksheet, _worksheet_rows(worksheet, theme), []
     names = ", ".join(f'"{name}"' for name in workbook.sheetnames)
     raise MissingSheet(f'This workbook has no sheet called "{sheet}". Its sheets are: {names}.')
 
 
-def _worksheet_rows(worksheet) -> tuple[list[SourceRow], dict[tuple[int, int], str]]:
+def _worksheet_rows(
+    worksheet, theme: list[str] | None = None
+) -> tuple[list[SourceRow], dict[tuple[int, int], str]]:
     """Rows of a read-only worksheet, never wider than MAX_COLUMNS + 1 nor longer than
     MAX_ROWS, and the fill colours of the empty cells in them (a RAG column coloured by
     hand, with no words).
@@ -299,24 +305,24 @@ def _worksheet_rows(worksheet) -> tuple[list[SourceRow], dict[tuple[int, int], s
         row = _source_row(number, tuple(cell.value for cell in cells))
         if row is not None:
             rows.append(row)
-            _note_fills(number, cells, fills)
+            _note_fills(number, cells, fills, theme or [])
     return rows, fills
 
 
-def _note_fills(number: int, cells, fills: dict[tuple[int, int], str]) -> None:
+def _note_fills(number: int, cells, fills: dict[tuple[int, int], str], theme: list[str]) -> None:
     for index, cell in enumerate(cells):
         if cell.value is None and getattr(cell, "has_style", False) and len(fills) < MAX_FILLS:
             try:
-                colour = _solid_fill(cell)
+                colour = _solid_fill(cell, theme)
             except Exception:  # odd style records: the cell is just not coloured for us
                 colour = None
             if colour:
                 fills[(number, index)] = colour
 
 
-def _solid_fill(cell) -> str | None:
-    """A cell's solid fill as "RRGGBB", from an RGB or palette colour. Theme colours are
-    not resolved (openpyxl leaves them as theme numbers): None."""
+def _solid_fill(cell, theme: list[str]) -> str | None:
+    """A cell's solid fill as "RRGGBB", from an RGB, palette or theme colour (with its
+    tint: "Green, Accent 6, Lighter 40%")."""
     fill = cell.fill
     if fill is None or fill.fill_type != "solid":
         return None
@@ -326,7 +332,55 @@ def _solid_fill(cell) -> str | None:
     indexed = colour.indexed if colour.type == "indexed" else None
     if isinstance(indexed, int) and 0 <= indexed < len(COLOR_INDEX):
         return COLOR_INDEX[indexed][-6:].upper()
+    number = colour.theme if colour.type == "theme" else None
+    if isinstance(number, int) and 0 <= number < len(theme) and theme[number]:
+        return _tinted(theme[number], float(colour.tint or 0))
     return None
+
+
+# Theme colours by the numbers cell styles give them (Excel swaps the first two pairs).
+_THEME_ORDER = (
+    "lt1", "dk1", "lt2", "dk2", "accent1", "accent2", "accent3", "accent4", "accent5",
+    "accent6", "hlink", "folHlink",
+)  # fmt: skip
+_DRAWING_NS = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
+
+
+def _theme_colours(workbook) -> list[str]:
+    """The workbook theme's colours as "RRGGBB", in `_THEME_ORDER` ("" where not given)."""
+    data = getattr(workbook, "loaded_theme", None)
+    if not data:
+        return []
+    try:
+        scheme = fromstring(data).find(f"{_DRAWING_NS}themeElements/{_DRAWING_NS}clrScheme")
+    except Exception:  # an odd theme only costs us its colours
+        return []
+    if scheme is None:
+        return []
+    found = {}
+    for entry in scheme:
+        rgb = entry.find(f"{_DRAWING_NS}srgbClr")
+        system = entry.find(f"{_DRAWING_NS}sysClr")
+        value = rgb.get("val") if rgb is not None else None
+        value = value or (system.get("lastClr") if system is not None else None)
+        if value and len(value) == 6:
+            found[entry.tag.removeprefix(_DRAWING_NS)] = value.upper()
+    return [found.get(name, "") for name in _THEME_ORDER]
+
+
+def _tinted(rgb: str, tint: float) -> str:
+    """A theme colour lightened (tint > 0) or darkened (tint < 0) as Excel does, in HLS."""
+    try:
+        red, green, blue = (int(rgb[i : i + 2], 16) / 255 for i in (0, 2, 4))
+    except ValueError:
+        return rgb
+    hue, lightness, saturation = colorsys.rgb_to_hls(red, green, blue)
+    if tint < 0:
+        lightness *= 1 + tint
+    else:
+        lightness = lightness * (1 - tint) + tint
+    red, green, blue = colorsys.hls_to_rgb(hue, min(1.0, max(0.0, lightness)), saturation)
+    return "".join(f"{round(part * 255):02X}" for part in (red, green, blue))
 
 
 def _merged_down(data: bytes, path: str, last_row: int) -> dict[tuple[int, int], int]:
