@@ -71,3 +71,11 @@ def cell_text(value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return clean_text(str(value))
+
+
+def rgb_fractions(rgb: str) -> tuple[float, float, float] | None:
+    """A cell's fill colour "RRGGBB" as red, green and blue from 0 to 1; None if not hex."""
+    try:
+        return tuple(int(rgb[i : i + 2], 16) / 255 for i in (0, 2, 4))
+    except ValueError:
+        return None

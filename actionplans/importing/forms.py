@@ -298,8 +298,7 @@ class ImportCheck:
     @cached_property
     def review(self) -> Review | None:
         """The board's review the plan will answer, if it has one already."""
-        reference = self.target.reference
-        return Review.objects.filter(board=self.target.board, reference=reference).first()
+        return self.target.existing_review()
 
 
 def check_upload(upload: StoredUpload, *, board: Board, data=None) -> ImportCheck:

@@ -427,7 +427,7 @@ def _clue(key, words, unless=(), needs=()) -> Clue:
 _REF_WORDS = "no number num ref reference id"
 _REVIEW_WORDS = ("scr", "review", "case", "lcspr", "cspr", "jtai", "inspection", "audit", "dhr")
 _PERSON_WORDS = ("officer", "person", "manager", "who", "whom", "named", "contact")
-FINDING_WORDS = (
+_FINDING_WORDS = (
     "recommendation", "finding", "issue", "learning", "lesson", "concern", "weakness", "gap",
     "rec",
 )  # fmt: skip
@@ -452,8 +452,8 @@ CLUES: tuple[Clue, ...] = (
     _clue("subgroup", "subgroup group committee panel"),
     # "Recommendation / action": one column for both, the recommendations as its parent
     # rows ("1", then "1.1", "1.2"): the actions' column.
-    _clue("text", "action", needs=FINDING_WORDS),
-    _clue("finding", " ".join(FINDING_WORDS)),
+    _clue("text", "action", needs=_FINDING_WORDS),
+    _clue("finding", " ".join(_FINDING_WORDS)),
     _clue("answers", " ".join(_REVIEW_WORDS) + " source"),
     _clue("objective", "objective outcome aim goal purpose"),
     _clue("theme", "theme workstream strand area"),
@@ -468,6 +468,11 @@ def _stem(word: str) -> str:
     if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
         return word[:-1]
     return word
+
+
+def names_findings(value: object) -> bool:
+    """Whether a heading names findings: "Rec No", "Recommendation / action"."""
+    return not set(normalise_heading(value).split()).isdisjoint(_FINDING_WORDS)
 
 
 def guess_field(value: object) -> str | None:

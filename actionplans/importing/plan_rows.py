@@ -65,12 +65,12 @@ from .cells import cell_text, uk_date
 from .citations import ReviewMatcher, read_citations
 from .headers import (
     FIELDS_BY_KEY,
-    FINDING_WORDS,
     HEADER_SEARCH_ROWS,
     REPEATABLE_FIELDS,
     field_for_heading,
     guess_field,
     is_derived_heading,
+    names_findings,
     normalise_heading,
 )
 from .preview import (
@@ -397,9 +397,7 @@ _SPACES_RE = re.compile(r"\s+")
 # "1.1 Introduce audits", "2. Train staff", "3) Report": a ref at the start of the action
 # text, before a capital ("1.5 hours of training" is no ref).
 _REF_IN_TEXT_RE = re.compile(
-    r"^(?P<ref>\d{1,3}(?:\.\d{1,3})++)\.?\s++(?P<rest>[A-Z].*)$"
-    r"|^(?P<ref2>\d{1,3})[.)]\s++(?P<rest2>[A-Z].*)$",
-    re.DOTALL,
+    r"^(?P<ref>\d{1,3}(?:(?:\.\d{1,3})++\.?|[.)]))\s++(?P<rest>[A-Z].*)$", re.DOTALL
 )
 # Possessive quantifiers (*+) never give back what they matched: a 100,000-character
 # cell cannot make these patterns backtrack.
@@ -483,26 +481,24 @@ class _PlanReader:
         text_heading = preview.mapped["text"].heading if "text" in preview.mapped else ""
         self.parent_kind = (
             finding_kind_for_heading(text_heading)
-            if "finding" not in self.columns
-            and set(normalise_heading(text_heading).split()) & set(FINDING_WORDS)
+            if "finding" not in self.columns and names_findings(text_heading)
             else None
         )
         # "Rec No" beside a "Recommendation" column numbers the recommendations: their
         # actions are numbered within them ("1.1", "1.2").
         self.finding_numbers: int | None = None
-        if "ref" in self.columns and "finding" in self.columns:
-            words = set(normalise_heading(preview.mapped["ref"].heading).split())
-            if words & set(FINDING_WORDS):
-                self.finding_numbers = self.columns.pop("ref")
-                preview.refs_number_findings = True
-                preview.notes.append(
-                    RowProblem(
-                        header.number,
-                        f"column {preview.mapped['ref'].letter} numbers the "
-                        f"{preview.mapped['finding'].heading.casefold()}s, so their actions "
-                        "are numbered within them.",
-                    )
+        numbered = preview.mapped.get("ref")
+        if numbered and "finding" in self.columns and names_findings(numbered.heading):
+            self.finding_numbers = self.columns.pop("ref")
+            preview.refs_number_findings = True
+            preview.notes.append(
+                RowProblem(
+                    header.number,
+                    f"column {numbered.letter} numbers the "
+                    f"{preview.mapped['finding'].heading.casefold()}s, so their actions "
+                    "are numbered within them.",
                 )
+            )
         self.in_full: set[str] = set()
         self.merged_down = preview.table.merged_down
         self.key_rows: list[int] = []
@@ -680,7 +676,7 @@ class _PlanReader:
         )
         actions = self.preview.actions
         if "progress" in latest and actions and actions[-1].row == row.number:
-            actions[-1].progress_heading = latest["progress"]
+            actions[-1].progress_heading = self.preview.columns[latest["progress"]].heading
             actions[-1].earlier_progress = self._earlier_progress(row, latest["progress"])
 
     @staticmethod
@@ -690,8 +686,8 @@ class _PlanReader:
         match = _REF_IN_TEXT_RE.match(texts.get("text", ""))
         if not match:
             return ""
-        texts["text"] = match["rest"] or match["rest2"]
-        return match["ref"] or match["ref2"]
+        texts["text"] = match["rest"]
+        return match["ref"].rstrip(".)")
 
     def _number_finding(self, row: _Line, texts: dict[str, str]) -> None:
         """The finding number column ("Rec No") gives the finding written beside it its
@@ -704,17 +700,17 @@ class _PlanReader:
         elif number in self.findings:
             self._start_finding(self.findings[number])
 
-    def _latest_of_repeats(self, row: _Line, texts: dict[str, str]) -> dict[str, str]:
+    def _latest_of_repeats(self, row: _Line, texts: dict[str, str]) -> dict[str, int]:
         """With a column a quarter, a row's latest filled-in one is its value. Returns the
-        heading of the column each such value came from."""
-        headings = {}
+        column each such value came from."""
+        latest = {}
         for key, indices in self.repeats.items():
             for index in reversed(indices):
                 if text := self._cell(row, index):
                     texts[key] = text
-                    headings[key] = self.preview.columns[index].heading
+                    latest[key] = index
                     break
-        return headings
+        return latest
 
     def _fill_word(self, row: _Line) -> str:
         """A status column with no words but a coloured cell: the colour, as a status word
@@ -725,20 +721,18 @@ class _PlanReader:
                 return fill_word(rgb)
         return ""
 
-    def _earlier_progress(self, row: _Line, latest: str) -> list[tuple[str, str, RAG]]:
-        """The quarters before the latest, for the update trail: (heading, progress, RAG).
-        A RAG column a quarter beside them gives each its RAG when there are as many."""
+    def _earlier_progress(self, row: _Line, latest: int) -> list[tuple[str, str, RAG]]:
+        """The quarters before the latest (column `latest`), for the update trail:
+        (heading, progress, RAG). A RAG column a quarter beside them gives each its RAG
+        when there are as many."""
         progress = self.repeats["progress"]
         statuses = self.repeats.get("rag", [])
         earlier = []
-        for position, index in enumerate(progress):
-            heading = self.preview.columns[index].heading
-            if heading == latest:
-                break
+        for position, index in enumerate(progress[: progress.index(latest)]):
             if text := self._cell(row, index):
                 word = self._cell(row, statuses[position]) if len(statuses) == len(progress) else ""
                 rag = rag_for_status(word, self.legend) if word else None
-                earlier.append((heading, text, rag or RAG.NOT_RATED))
+                earlier.append((self.preview.columns[index].heading, text, rag or RAG.NOT_RATED))
         return earlier
 
     def _merged_from_above(self, row: _Line, texts: dict[str, str]) -> dict[str, _Line]:

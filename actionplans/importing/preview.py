@@ -196,7 +196,13 @@ class ImportPreview:
     def progress_label(self) -> str:
         """An imported update's label: the file's progress heading ("Update September 2013")."""
         mapped = self.mapped
-        headings = [mapped[key].heading for key in ("progress", "next_steps") if key in mapped]
+        return self._label(mapped["progress"].heading if "progress" in mapped else "")
+
+    def _label(self, progress_heading: str) -> str:
+        """A progress heading, and the next steps' heading after it when there is one."""
+        headings = [progress_heading] if progress_heading else []
+        if "next_steps" in self.mapped:
+            headings.append(self.mapped["next_steps"].heading)
         return " / ".join(headings)[:200]
 
     @cached_property
@@ -208,11 +214,7 @@ class ImportPreview:
         """An action's update label: the heading of the progress column its words are from."""
         if not action.progress_heading:
             return self.progress_label
-        mapped = self.mapped
-        headings = [action.progress_heading]
-        if "next_steps" in mapped:
-            headings.append(mapped["next_steps"].heading)
-        return " / ".join(headings)[:200]
+        return self._label(action.progress_heading)
 
     def label_date_for(self, action: ParsedAction) -> date | None:
         if not action.progress_heading:

@@ -56,6 +56,8 @@ from openpyxl.styles.colors import COLOR_INDEX
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import range_boundaries
 
+from .cells import rgb_fractions
+
 logger = logging.getLogger(__name__)
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
@@ -370,11 +372,10 @@ def _theme_colours(workbook) -> list[str]:
 
 def _tinted(rgb: str, tint: float) -> str:
     """A theme colour lightened (tint > 0) or darkened (tint < 0) as Excel does, in HLS."""
-    try:
-        red, green, blue = (int(rgb[i : i + 2], 16) / 255 for i in (0, 2, 4))
-    except ValueError:
+    parts = rgb_fractions(rgb)
+    if parts is None:
         return rgb
-    hue, lightness, saturation = colorsys.rgb_to_hls(red, green, blue)
+    hue, lightness, saturation = colorsys.rgb_to_hls(*parts)
     if tint < 0:
         lightness *= 1 + tint
     else:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
@@ -85,6 +86,10 @@ class ImportTarget:
     @property
     def reference(self) -> str:
         return (self.review_reference.strip() or self.title)[:80]
+
+    def existing_review(self) -> Review | None:
+        """The board's review with this reference, if it has one."""
+        return Review.objects.filter(board=self.board, reference=self.reference).first()
 
 
 @dataclass
@@ -279,12 +284,11 @@ class _Decisions:
     def _review(self) -> Review:
         """The review the plan answers: the board's review with the target's reference, or
         a new one. A review named by its own reference keeps its own title."""
-        reference = self.target.reference
-        review = Review.objects.filter(board=self.target.board, reference=reference).first()
+        review = self.target.existing_review()
         if review is None:
             review = Review(
                 board=self.target.board,
-                reference=reference,
+                reference=self.target.reference,
                 kind=self.target.kind,
                 title=self.target.title,
             )
@@ -385,7 +389,7 @@ class _Decisions:
             }
             for action in existing.values():
                 action.plan = self.plan  # model rules read it: no query per row
-        first_dates = self.first_dates = self._first_update_dates()
+        self.first_dates = self._first_update_dates()
         has = {
             "theme": any(parsed.theme for parsed in self.preview.actions),
             "objective": any(parsed.objective for parsed in self.preview.actions),
@@ -395,7 +399,7 @@ class _Decisions:
         for position, parsed in enumerate(self.preview.actions, start=1):
             values = self._action_values(parsed, position, themes, objectives, agencies, has)
             as_at = (
-                first_dates.get((parsed.ref, self.preview.label_for(parsed)))
+                self.first_dates.get((parsed.ref, self.preview.label_for(parsed)))
                 or parsed.progress_as_at
                 or self.preview.label_date_for(parsed)
                 or self.today
@@ -493,7 +497,8 @@ class _Decisions:
                 self._keep(source, check=False)
             self.stale_sources += [source for source in sources if source not in kept]
 
-    def _labels(self) -> set[str]:
+    @cached_property
+    def labels(self) -> set[str]:
         """The labels of the updates the file gives (one a progress column)."""
         labels = set()
         for parsed in self.preview.actions:
@@ -506,7 +511,7 @@ class _Decisions:
         Keyed by (action ref, update label)."""
         if not self.plan.pk:
             return {}
-        updates = ProgressUpdate.objects.filter(action__plan=self.plan, label__in=self._labels())
+        updates = ProgressUpdate.objects.filter(action__plan=self.plan, label__in=self.labels)
         return {
             (ref, label): as_at
             for ref, label, as_at in updates.values_list("action__ref", "label", "as_at")
@@ -521,8 +526,7 @@ class _Decisions:
         """
         existing = {}
         if self.plan.pk:
-            labels = self._labels()
-            updates = ProgressUpdate.objects.filter(action__plan=self.plan, label__in=labels)
+            updates = ProgressUpdate.objects.filter(action__plan=self.plan, label__in=self.labels)
             existing = {(update.action_id, update.label): update for update in updates}
         for row in rows:
             for label, values in self._row_updates(row):

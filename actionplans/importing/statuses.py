@@ -18,6 +18,8 @@ import re
 
 from actionplans.models import RAG
 
+from .cells import rgb_fractions
+
 STATUS_WORDS: dict[str, RAG] = {
     # colours and their letters
     "red": RAG.RED,
@@ -245,11 +247,10 @@ _HUES = ((15, RAG.RED), (70, RAG.AMBER), (170, RAG.GREEN), (260, RAG.BLUE), (330
 
 def colour_status(rgb: str) -> RAG | None:
     """The RAG an "RRGGBB" fill colour shows, or None."""
-    try:
-        red, green, blue = (int(rgb[i : i + 2], 16) / 255 for i in (0, 2, 4))
-    except ValueError:
+    parts = rgb_fractions(rgb)
+    if parts is None:
         return None
-    hue, saturation, value = colorsys.rgb_to_hsv(red, green, blue)
+    hue, saturation, value = colorsys.rgb_to_hsv(*parts)
     if saturation < 0.15 or value < 0.3:
         return None
     degrees = hue * 360
