@@ -7,6 +7,7 @@ from reviews.models import Board
 
 from .models import Agency, AgencyKind, Membership, Role
 
+DEMO_EMAIL_DOMAIN = "example.org"  # reserved for examples: mail to it reaches nobody
 DEMO_PASSWORD = "demo"  # noqa: S105 - printed on purpose: these are demo accounts
 
 # username -> (role, agency kinds they lead for, boards (None = every board), description)
@@ -24,6 +25,24 @@ DEMO_USERS = {
         None,
         "Agency lead for the health bodies: updates health actions",
     ),
+    "council-lead": (
+        Role.LEAD,
+        [AgencyKind.COUNCIL, AgencyKind.EDUCATION],
+        None,
+        "Agency lead for the councils (children's services, public health, education)",
+    ),
+    "partnership-lead": (
+        Role.LEAD,
+        [AgencyKind.PARTNERSHIP],
+        None,
+        "Agency lead for the board's own actions (board, MASH, Early Help, DASVB)",
+    ),
+    "probation-lead": (
+        Role.LEAD,
+        [AgencyKind.PROBATION, AgencyKind.YOUTH_JUSTICE, AgencyKind.OTHER],
+        None,
+        "Agency lead for probation, youth justice and commissioned providers",
+    ),
     "chair": (Role.CHAIR, [], None, "PIQAG chair: reads everything, comments, exports PDFs"),
     "viewer": (Role.VIEWER, [], None, "Board member: reads"),
     "stockton-viewer": (Role.VIEWER, [], ["stockton"], "Board member of Stockton only"),
@@ -39,6 +58,7 @@ def load_demo_users() -> list[tuple[str, str]]:
         user, _ = User.objects.get_or_create(username=username)
         user.set_password(DEMO_PASSWORD)
         user.first_name = description.split(":")[0]
+        user.email = f"{username}@{DEMO_EMAIL_DOMAIN}"
         user.save()
         boards = Board.objects.all()
         if board_slugs is not None:

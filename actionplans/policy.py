@@ -19,7 +19,17 @@ from django.db.models import QuerySet
 
 from reviews.models import Board, Review
 
-from .models import Action, Agency, Membership, Plan, ProgressUpdate, Role, UpdateStatus
+from .models import (
+    Action,
+    Agency,
+    Membership,
+    Message,
+    Plan,
+    ProgressUpdate,
+    Role,
+    Round,
+    UpdateStatus,
+)
 
 
 def _active(user) -> bool:
@@ -161,6 +171,12 @@ def can_decide_updates(user, update: ProgressUpdate) -> bool:
     return can_manage_board(user, update.action.plan.board_id)
 
 
+def can_record_update(user, action: Action) -> bool:
+    """A business manager records an update received from an agency by email or in a
+    meeting (it is approved at once and says who recorded it)."""
+    return can_edit_action(user, action)
+
+
 def can_comment(user, action: Action) -> bool:
     return _has_role(user, action.plan.board_id, Role.MANAGER, Role.CHAIR, Role.LEAD)
 
@@ -222,3 +238,30 @@ def two_factor_required(user) -> bool:
     if STAFF in roles and (user.is_staff or user.is_superuser):
         return True
     return any(m.role in roles for m in _memberships(user))
+
+
+# The quarterly round.
+def can_manage_rounds(user, board_id: int) -> bool:
+    """Business managers open and close rounds, see the tracker and record the board's
+    decisions."""
+    return can_manage_board(user, board_id)
+
+
+def can_view_round(user, round: Round) -> bool:
+    """Managers see the whole tracker; a lead asked in the round sees their own actions."""
+    if round.board_id not in board_ids(user):
+        return False
+    return can_manage_rounds(user, round.board_id) or _has_role(user, round.board_id, Role.LEAD)
+
+
+def can_see_rounds(user) -> bool:
+    return manages_a_board(user) or bool(lead_agency_ids(user))
+
+
+def can_see_outbox(user) -> bool:
+    return manages_a_board(user)
+
+
+def visible_messages(user) -> QuerySet[Message]:
+    """The outbox of the boards the user manages."""
+    return Message.objects.filter(board__in=managed_boards(user))

@@ -21,7 +21,7 @@ from django.utils.text import capfirst
 
 from reviews.models import Finding, Review
 
-from . import policy
+from . import notifications, policy
 from .models import (
     Action,
     ActionComment,
@@ -29,6 +29,8 @@ from .models import (
     Membership,
     ProgressUpdate,
     Role,
+    RoundAction,
+    RoundStatus,
     UpdateStatus,
 )
 
@@ -54,7 +56,7 @@ class StaleEditError(Exception):
         )
 
 
-def _stamp(instance, user, reason: str = "") -> None:
+def stamp(instance, user, reason: str = "") -> None:
     """Tell django-simple-history who made this change and why."""
     instance._history_user = user
     if reason:
@@ -98,7 +100,7 @@ def _slip(action: Action, new_target_text: str) -> None:
 def _save_action(action: Action, user, reason: str = "") -> Action:
     action.version += 1
     action.full_clean()
-    _stamp(action, user, reason)
+    stamp(action, user, reason)
     action.save()
     return action
 
@@ -112,7 +114,7 @@ def action_create(*, plan, creator, data: dict) -> Action:
     for name, value in data.items():
         setattr(action, name, value)
     action.full_clean()
-    _stamp(action, creator, "Created")
+    stamp(action, creator, "Created")
     action.save()
     return action
 
@@ -158,7 +160,7 @@ def action_set_sources(
     current = {(s.review_id, s.finding_id): s for s in action.sources.all()}
     for key, source in current.items():
         if key not in wanted:
-            _stamp(source, editor)
+            stamp(source, editor)
             source.delete()
     for position, (review_id, finding_id) in enumerate(sorted(wanted, key=str), start=1):
         if (review_id, finding_id) in current:
@@ -167,7 +169,7 @@ def action_set_sources(
             action=action, review_id=review_id, finding_id=finding_id, position=position
         )
         source.full_clean()
-        _stamp(source, editor)
+        stamp(source, editor)
         source.save()
 
 
@@ -209,6 +211,7 @@ def update_submit(
         as_at=as_at or timezone.localdate(),
         status=UpdateStatus.PENDING,
         submission_key=submission_key,
+        round_id=_open_round_id(action),
     )
     _validate_target_change(update)
     # Field checks here; the check constraints are the database's (one round trip
@@ -218,7 +221,7 @@ def update_submit(
         validate_unique=False,
         validate_constraints=False,
     )
-    _stamp(update, author, "Submitted")
+    stamp(update, author, "Submitted")
     try:
         with transaction.atomic():
             update.save()
@@ -229,6 +232,15 @@ def update_submit(
             raise
         return existing
     return update
+
+
+def _open_round_id(action: Action) -> int | None:
+    """The open round the action owes an update in: the update answers it."""
+    return (
+        RoundAction.objects.filter(action=action, round__status=RoundStatus.OPEN)
+        .values_list("round_id", flat=True)
+        .first()
+    )
 
 
 def _validate_target_change(update: ProgressUpdate) -> None:
@@ -262,7 +274,7 @@ def update_edit(*, update: ProgressUpdate, editor, data: dict) -> ProgressUpdate
     locked.submitted_at = timezone.now()
     _validate_target_change(locked)
     locked.full_clean(exclude=["submission_key"])
-    _stamp(locked, editor, "Resubmitted" if resubmitted else "Edited")
+    stamp(locked, editor, "Resubmitted" if resubmitted else "Edited")
     locked.save()
     return locked
 
@@ -271,23 +283,90 @@ def update_edit(*, update: ProgressUpdate, editor, data: dict) -> ProgressUpdate
 def update_approve(*, update: ProgressUpdate, approver) -> ProgressUpdate:
     """The update becomes the action's current progress and RAG, with history."""
     locked = _lock_pending(update, approver)
-    action = _lock_action(locked.action_id)
-    action.rag = locked.rag
-    if locked.progress:
-        action.progress = locked.progress
-    action.progress_as_at = locked.as_at
-    reason = f"Approved update by {locked.author or 'an agency lead'}"
-    if locked.proposed_target_text:
-        _slip(action, locked.proposed_target_text)
-        reason += f"; target changed: {locked.target_change_reason}"
-    _save_action(action, approver, reason)
+    _apply_update(locked, approver, f"Approved update by {locked.author or 'an agency lead'}")
     locked.status = UpdateStatus.APPROVED
     locked.decided_by = approver
     locked.decided_at = timezone.now()
     locked.return_reason = ""
-    _stamp(locked, approver, "Approved")
+    stamp(locked, approver, "Approved")
     locked.save()
+    transaction.on_commit(lambda: notifications.update_approved(locked))
     return locked
+
+
+def _apply_update(update: ProgressUpdate, by, reason: str) -> Action:
+    """The rule of an approved update: it becomes the action's progress and RAG, and a
+    new target it proposes moves the action's target (the original is kept)."""
+    action = _lock_action(update.action_id)
+    action.rag = update.rag
+    if update.progress:
+        action.progress = update.progress
+    action.progress_as_at = update.as_at
+    if update.proposed_target_text:
+        _slip(action, update.proposed_target_text)
+        reason += f"; target changed: {update.target_change_reason}"
+    return _save_action(action, by, reason)
+
+
+@transaction.atomic
+def update_record(
+    *,
+    action: Action,
+    recorder,
+    rag: str,
+    progress: str,
+    next_steps: str = "",
+    evidence: str = "",
+    proposed_target_text: str = "",
+    target_change_reason: str = "",
+    internal: bool = False,
+    as_at: datetime.date | None = None,
+    submission_key: uuid.UUID | None = None,
+) -> ProgressUpdate:
+    """A business manager records an update received from the lead agency (by email, in
+    a meeting). It says so wherever it is shown and is approved at once."""
+    if not policy.can_record_update(recorder, action):
+        raise PermissionDenied
+    if submission_key and (
+        existing := ProgressUpdate.objects.filter(submission_key=submission_key).first()
+    ):
+        return existing
+    now = timezone.now()
+    update = ProgressUpdate(
+        action=action,
+        author=recorder,
+        recorded_for=action.lead_agency,
+        rag=rag,
+        progress=progress.strip(),
+        next_steps=next_steps.strip(),
+        evidence=evidence.strip(),
+        proposed_target_text=proposed_target_text.strip(),
+        target_change_reason=target_change_reason.strip(),
+        internal=internal,
+        as_at=as_at or timezone.localdate(),
+        status=UpdateStatus.APPROVED,
+        submitted_at=now,
+        decided_by=recorder,
+        decided_at=now,
+        submission_key=submission_key,
+        round_id=_open_round_id(action),
+    )
+    _validate_target_change(update)
+    update.full_clean(exclude=["submission_key"])
+    stamp(update, recorder, f"Recorded on behalf of {action.lead_agency or 'the lead'}")
+    update.save()
+    _apply_update(update, recorder, f"Update {update.byline}")
+    return update
+
+
+@transaction.atomic
+def action_close(*, action: Action, by, reason: str, on: datetime.date | None = None) -> Action:
+    """The board signed the action off: it is closed and leaves the live plan."""
+    if not policy.can_edit_action(by, action):
+        raise PermissionDenied
+    locked = _lock_action(action.pk)
+    locked.closed_on = on or timezone.localdate()
+    return _save_action(locked, by, reason)
 
 
 def _lock_pending(update: ProgressUpdate, manager) -> ProgressUpdate:
@@ -310,8 +389,9 @@ def update_return(*, update: ProgressUpdate, manager, reason: str) -> ProgressUp
     locked.return_reason = reason.strip()
     locked.decided_by = manager
     locked.decided_at = timezone.now()
-    _stamp(locked, manager, "Returned")
+    stamp(locked, manager, "Returned")
     locked.save()
+    transaction.on_commit(lambda: notifications.update_returned(locked))
     return locked
 
 
@@ -321,7 +401,7 @@ def comment_add(*, action: Action, author, text: str) -> ActionComment:
         raise PermissionDenied
     comment = ActionComment(action=action, author=author, text=text.strip())
     comment.full_clean()
-    _stamp(comment, author)
+    stamp(comment, author)
     comment.save()
     return comment
 
@@ -336,7 +416,7 @@ def board_record_save(*, instance, user, board_id: int, reason: str = ""):
     if not policy.can_manage_board(user, board_id):
         raise PermissionDenied
     instance.full_clean()
-    _stamp(instance, user, reason)
+    stamp(instance, user, reason)
     instance.save()
     return instance
 
@@ -385,7 +465,7 @@ def person_add(
     elif Membership.objects.filter(user=user, board=board, role=role).exists():
         raise ValidationError({"role": f"{user.get_username()} already has this role here."})
     membership = Membership(user=user, board=board, role=role)
-    _stamp(membership, by, "Added")
+    stamp(membership, by, "Added")
     membership.save()
     membership.agencies.set(agencies)
     return PersonAdded(membership=membership, new_account=new_account)
@@ -406,7 +486,7 @@ def membership_change(*, membership: Membership, by, role: str, agencies) -> Mem
     ):
         raise ValidationError({"role": "This person already has that role here."})
     membership.role = role
-    _stamp(membership, by, "Role changed")
+    stamp(membership, by, "Role changed")
     membership.save()
     membership.agencies.set(agencies)
     return membership
@@ -418,7 +498,7 @@ def membership_remove(*, membership: Membership, by) -> None:
         raise PermissionDenied
     if membership.role == Role.MANAGER:
         _keep_a_manager(membership)
-    _stamp(membership, by, "Removed")
+    stamp(membership, by, "Removed")
     membership.delete()
 
 

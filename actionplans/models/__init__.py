@@ -1,13 +1,24 @@
 from .actions import Action, ActionComment, ActionSource, ProgressUpdate, UpdateStatus
 from .membership import Membership, Role
+from .outbox import Message, MessageKind, MessageStatus, NotificationSettings
 from .plans import Agency, AgencyKind, Objective, Plan, PlanKind, Theme
 from .rag import RAG, rag_label
+from .rounds import BoardDecision, Round, RoundAction, RoundPlan, RoundStatus
 
 __all__ = [
     "RAG",
     "Action",
     "ActionComment",
     "ActionSource",
+    "BoardDecision",
+    "Message",
+    "MessageKind",
+    "MessageStatus",
+    "NotificationSettings",
+    "Round",
+    "RoundAction",
+    "RoundPlan",
+    "RoundStatus",
     "Agency",
     "Membership",
     "Role",

@@ -80,6 +80,13 @@ class Action(models.Model):
     progress = models.TextField("latest progress", blank=True)
     progress_as_at = models.DateField("progress as at", null=True, blank=True)
     position = models.PositiveIntegerField(default=0)
+    closed_on = models.DateField(
+        "signed off by the board on",
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Closed: the board agreed it is done. It leaves the live plan.",
+    )
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -164,7 +171,13 @@ class Action(models.Model):
     # Rules a board cares about live here, one place for lists, pages and print.
     @property
     def is_complete(self) -> bool:
+        """What the lead agency says: done."""
         return self.rag == RAG.BLUE
+
+    @property
+    def is_closed(self) -> bool:
+        """What the board agreed: done, signed off, off the live plan."""
+        return self.closed_on is not None
 
     def is_overdue(self, on: datetime.date | None = None) -> bool:
         on = on or timezone.localdate()
@@ -313,6 +326,28 @@ class ProgressUpdate(models.Model):
         editable=False,
         help_text="One per submitted form, so a double-clicked submit creates one update.",
     )
+    round = models.ForeignKey(
+        "Round",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="updates",
+        help_text="The round of updates it answers, if one was open for its action.",
+    )
+    recorded_for = models.ForeignKey(
+        Agency,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Recorded by a business manager on this agency's behalf (by email, "
+        "in a meeting); the author is the manager.",
+    )
+    version = models.PositiveIntegerField(
+        default=1,
+        editable=False,
+        help_text="Bumped by every change: approval applies the version the manager read.",
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -338,6 +373,24 @@ class ProgressUpdate(models.Model):
 
     def __str__(self):
         return f"{self.action.ref} update as at {self.as_at:%d/%m/%Y}"
+
+    @property
+    def byline(self) -> str:
+        """Who reported it, as every page and print says it."""
+        author = _person(self.author)
+        if self.recorded_for_id:
+            return f"recorded by {author} for {self.recorded_for}"
+        return author
+
+    @property
+    def is_waiting(self) -> bool:
+        return self.status == UpdateStatus.PENDING
+
+
+def _person(user) -> str:
+    if user is None:
+        return "an agency lead"
+    return user.get_full_name() or user.get_username()
 
 
 class ActionComment(models.Model):

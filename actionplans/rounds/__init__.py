@@ -1,0 +1,1 @@
+"""The quarterly round of updates: open, track, decide at the meeting, close."""
