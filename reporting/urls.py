@@ -13,6 +13,7 @@ urlpatterns = [
     path("plans/<slug:slug>/exceptions.pdf", views.exceptions_pdf, name="exceptions_pdf"),
     path("plans/<slug:slug>/changes/", views.changes, name="changes"),
     path("plans/<slug:slug>/changes.pdf", views.changes_pdf, name="changes_pdf"),
+    path("rounds/<int:pk>/board-pack.pdf", views.round_pack, name="round_pack"),
     path("rendered/<uuid:pk>/", views.report_status, name="report_status"),
     path("rendered/<uuid:pk>/download/", views.report_download, name="report_download"),
 ]

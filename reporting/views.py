@@ -218,3 +218,9 @@ def report_download(request, pk):
     )
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+@require_GET
+def round_pack(request, pk):
+    """The board pack kept when the round closed (as at its meeting date), unchanged."""
+    raise Http404("Not kept yet.")

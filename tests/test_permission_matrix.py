@@ -149,6 +149,7 @@ MATRIX = {
     "reporting:changes_pdf": {"GET": everyone(400, stockton=404), "POST": everyone(NOT_ALLOWED)},
     "reporting:pack": {"GET": everyone(400), "POST": everyone(NOT_ALLOWED)},
     "reporting:action_list_pdf": READ_LIST,
+    "reporting:round_pack": {"GET": everyone(404), "POST": everyone(NOT_ALLOWED)},
     "reporting:report_status": READ_NORFOLK,
     "reporting:report_download": READ_NORFOLK,
 }
@@ -246,6 +247,7 @@ def url_for(name: str, o: dict) -> str:
         "reporting:exceptions_pdf": {"slug": o["plan"].slug},
         "reporting:changes": {"slug": o["plan"].slug},
         "reporting:changes_pdf": {"slug": o["plan"].slug},
+        "reporting:round_pack": {"pk": 999999},
         "reporting:report_status": {"pk": o["report"].pk},
         "reporting:report_download": {"pk": o["report"].pk},
     }.get(name, {})
