@@ -35,6 +35,14 @@ class RenderedReport(models.Model):
     key = models.CharField(max_length=64, db_index=True)
     spec = models.JSONField(default=dict, help_text="What to render: plans, options, filters.")
     plans = models.ManyToManyField("actionplans.Plan", related_name="+")
+    round = models.ForeignKey(
+        "actionplans.Round",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The round whose meeting this pack was kept for: kept for good.",
+    )
     title = models.CharField(max_length=400)
     filename = models.CharField(max_length=200)
     action_count = models.PositiveIntegerField(default=0)

@@ -234,6 +234,37 @@ def report_request(*, spec: ReportSpec, data, user, source_url: str = "") -> Ren
     return report
 
 
+def keep_round_pack(*, round, by, **signal) -> RenderedReport:
+    """When a round closes: its board pack as at the meeting date (or today, if closed
+    before the meeting), rendered by the worker and kept with the round for good."""
+    as_at = min(round.meeting_date, timezone.localdate())
+    plans = list(round.plans.order_by("title"))
+    spec = ReportSpec(kind=ReportKind.PACK, plans=tuple(plan.slug for plan in plans), as_at=as_at)
+    data = report_data(spec, by)
+    report = RenderedReport.objects.create(
+        kind=spec.kind,
+        key=report_key(spec, data),
+        spec=spec.to_json(),
+        title=f"{round}: {data.title}"[:400],
+        filename=f"{round.board.slug}-round-{round.pk}-board-pack-as-at-{as_at:%Y-%m-%d}.pdf",
+        action_count=report_count(data),
+        created_by=by,
+        round=round,
+    )
+    report.plans.set(plans)
+    result = render_report.enqueue(str(report.pk))
+    RenderedReport.objects.filter(pk=report.pk).update(task_id=str(result.id))
+    return report
+
+
+def round_pack(*, user, round_id: int) -> RenderedReport | None:
+    """The pack kept for a round, if the user may read every plan in it."""
+    report = RenderedReport.objects.filter(round_id=round_id).order_by("-created_at").first()
+    if report is None or not can_download(user, report):
+        return None
+    return report
+
+
 def report_render(*, report: RenderedReport) -> RenderedReport:
     """Render a stored report now (the background task calls this) and keep the file."""
     RenderedReport.objects.filter(pk=report.pk).update(

@@ -93,7 +93,9 @@ def _prune_stored(cutoff, now, outcome: PruneOutcome, dry_run: bool) -> None:
     old = RenderedReport.objects.filter(
         (finished & Q(finished_at__lt=cutoff))
         | (finished & Q(finished_at__isnull=True, created_at__lt=cutoff))
-        | (~finished & Q(created_at__lt=cutoff))
+        | (~finished & Q(created_at__lt=cutoff)),
+        # A round's pack is the record of what its board meeting saw: never pruned.
+        round__isnull=True,
     )
     for report in old.iterator():
         if report.file and default_storage.exists(report.file.name):

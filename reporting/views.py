@@ -223,4 +223,7 @@ def report_download(request, pk):
 @require_GET
 def round_pack(request, pk):
     """The board pack kept when the round closed (as at its meeting date), unchanged."""
-    raise Http404("Not kept yet.")
+    report = services.round_pack(user=request.user, round_id=pk)
+    if report is None:
+        raise Http404("No pack is kept for that round.")
+    return redirect("reporting:report_download", pk=report.pk)

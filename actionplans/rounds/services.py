@@ -5,6 +5,7 @@ Email goes out through `actionplans.notifications` after the transaction commits
 """
 
 import datetime
+import logging
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -25,6 +26,8 @@ from actionplans.services import action_close, stamp
 from actionplans.signals import round_closed
 
 from . import selectors
+
+logger = logging.getLogger(__name__)
 
 
 class RoundClosedError(ValidationError):
@@ -189,5 +192,13 @@ def round_close(*, round: Round, by, on: datetime.date | None = None) -> Round:
         round_plan.is_open = False
         stamp(round_plan, by, "Round closed")
         round_plan.save()
-    transaction.on_commit(lambda: round_closed.send(sender=Round, round=locked, by=by))
+    transaction.on_commit(lambda: _announce_closed(locked, by))
     return locked
+
+
+def _announce_closed(round: Round, by) -> None:
+    """Tell the layers above (reporting keeps the meeting's pack); a failure there is
+    logged, never undoes the closing."""
+    for receiver, outcome in round_closed.send_robust(sender=Round, round=round, by=by):
+        if isinstance(outcome, Exception):
+            logger.error("After closing round %s, %s failed: %r", round.pk, receiver, outcome)
