@@ -320,7 +320,7 @@ def test_closing_keeps_the_meetings_board_pack_for_good(
 
 def test_lead_rounds_list_only_their_own_agencies_actions(personas, cap_round):
     [lead_round] = selectors.lead_rounds(user=personas.health_lead)
-    agencies = {item.item.agency.short_name for item in lead_round.items}
+    agencies = {item.action.lead_agency.short_name for item in lead_round.items}
     assert agencies <= {"Health", "NHS Designated Safeguarding Team"}
     assert lead_round.missing
     assert selectors.lead_rounds(user=personas.viewer) == []

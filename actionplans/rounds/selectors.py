@@ -271,7 +271,8 @@ def round_items(round: Round, *, agency_ids=None) -> list[TrackerItem]:
     )
     updates = ProgressUpdate.objects.filter(round=round).select_related("author", "recorded_for")
     if agency_ids is not None:
-        items = items.filter(agency_id__in=agency_ids)
+        # Who leads it now: an action given to another agency is theirs to report on.
+        items = items.filter(action__lead_agency_id__in=agency_ids)
         updates = updates.filter(action_id__in=items.values("action_id"))
     latest: dict[int, ProgressUpdate] = {}
     for update in updates.order_by("submitted_at", "id"):
@@ -290,12 +291,14 @@ def round_tracker(round: Round, *, on: datetime.date | None = None) -> Tracker:
     """Per agency: how many of its actions are approved, waiting, returned or missing."""
     items = round_items(round)
     rows: dict[int | None, AgencyRow] = {}
-    agency_ids = {item.item.agency_id for item in items if item.item.agency_id}
+    agency_ids = {item.action.lead_agency_id for item in items if item.action.lead_agency_id}
     leads = leads_by_agency(round.board_id, agency_ids)
     for item in items:
-        agency_id = item.item.agency_id
+        agency_id = item.action.lead_agency_id
         if agency_id not in rows:
-            rows[agency_id] = AgencyRow(agency=item.item.agency, leads=leads.get(agency_id, []))
+            rows[agency_id] = AgencyRow(
+                agency=item.action.lead_agency, leads=leads.get(agency_id, [])
+            )
         rows[agency_id].items.append(item)
     ordered = sorted(
         rows.values(), key=lambda row: (row.agency is None, str(row.agency or "").casefold())
@@ -349,7 +352,7 @@ def lead_rounds(*, user) -> list[LeadRound]:
     rounds = Round.objects.filter(
         status=RoundStatus.OPEN,
         board_id__in=policy.board_ids(user),
-        items__agency_id__in=agency_ids,
+        items__action__lead_agency_id__in=agency_ids,
     ).distinct()
     return [
         LeadRound(round=round, items=round_items(round, agency_ids=agency_ids))

@@ -29,6 +29,10 @@ from . import selectors
 
 logger = logging.getLogger(__name__)
 
+# Rows per INSERT when a round opens: one statement each for the items and their history
+# up to this many actions (PostgreSQL takes at most 65,535 parameters a statement).
+ROWS_PER_INSERT = 4000
+
 
 class RoundClosedError(ValidationError):
     def __init__(self, round: Round):
@@ -121,7 +125,11 @@ def round_open(*, request: RoundRequest, by, today: datetime.date | None = None)
         .values_list("id", "lead_agency_id")
     ]
     bulk_create_with_history(
-        items, RoundAction, batch_size=1000, default_user=by, default_change_reason="Opened"
+        items,
+        RoundAction,
+        batch_size=ROWS_PER_INSERT,
+        default_user=by,
+        default_change_reason="Opened",
     )
     transaction.on_commit(lambda: notifications.round_opened(round))
     return round
