@@ -240,6 +240,27 @@ def test_the_board_signs_off_a_completed_action_and_it_is_closed(personas, cap_r
     assert action.is_closed and action.closed_on == today()
     assert "Signed off by the board" in action.history.first().history_change_reason
     assert action.pk not in {i.action.pk for i in selectors.round_tracker(cap_round).for_sign_off}
+    assert action.flags() == [("closed", f"Signed off by the board {today():%d/%m/%Y}")]
+
+
+def test_a_signed_off_action_stays_in_the_pack_as_at_any_day(personas, cap_round):
+    from reporting.selectors import board_pack
+
+    action = Action.objects.get(plan__slug=CAP, ref="2.1")
+    services.update_approve(
+        update=submit(action, personas.health_lead, rag=RAG.BLUE, progress="Done."),
+        approver=personas.manager,
+    )
+    round_decide(
+        item=cap_round.items.get(action=action),
+        by=personas.manager,
+        decision=BoardDecision.SIGNED_OFF,
+    )
+    plan = Plan.objects.get(slug=CAP)
+    for as_at in (None, today(), today() + datetime.timedelta(days=1)):
+        pack = board_pack(plans=[plan], group_by="theme", as_at=as_at, public=False)
+        [row] = [row for row in pack.rows if row.action_id == action.pk]
+        assert row.flags == [("closed", f"Signed off by the board {today():%d/%m/%Y}")]
 
 
 def test_not_yet_needs_the_boards_challenge_and_sends_it_back(personas, cap_round):

@@ -216,6 +216,8 @@ class Action(models.Model):
 
     def flags(self, on: datetime.date | None = None) -> list[tuple[str, str]]:
         """(code, words) for every flag that applies: one rule, every list and print."""
+        if self.is_closed:  # done and agreed: no deadline or staleness applies any more
+            return [("closed", f"Signed off by the board {self.closed_on:%d/%m/%Y}")]
         flags = []
         if self.is_overdue(on):
             flags.append(("overdue", "Overdue"))
