@@ -201,12 +201,14 @@ def _display(model_field, value) -> str:
 
 
 def my_actions(*, user) -> list[Action]:
-    """The actions an agency lead may update: overdue first, then by due date."""
+    """The actions an agency lead may update (not those the board closed): overdue first,
+    then by due date."""
     actions = list(
         action_queryset()
         .filter(
             plan__board_id__in=policy.board_ids(user),
             lead_agency_id__in=policy.lead_agency_ids(user),
+            closed_on__isnull=True,  # signed off by the board: nothing left to report
         )
         .prefetch_related(
             Prefetch(
