@@ -40,7 +40,7 @@ def action_history(request, pk):
     return render(
         request,
         "actionplans/action_history.html",
-        {"action": action, "plan": action.plan, "history": selectors.action_history(action)},
+        {"action": action, "plan": action.plan, "history": selectors.action_timeline(action)},
     )
 
 
@@ -50,7 +50,7 @@ def _detail_context(request, action, comment_form=None):
     return {
         "action": action,
         "plan": action.plan,
-        "history": selectors.action_history(action),
+        "history": selectors.action_timeline(action),
         "flags": action.flags(),
         "can_edit": policy.can_edit_action(user, action),
         "can_submit": policy.can_submit_update(user, action),
