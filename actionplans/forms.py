@@ -143,6 +143,13 @@ class ActionForm(GovukFormMixin, forms.ModelForm):
 
 class ProgressUpdateForm(GovukFormMixin, forms.ModelForm):
     submission_key = forms.UUIDField(widget=forms.HiddenInput, required=False)
+    # The version of the update the author opened (changing one): two saves of the same
+    # form cannot overwrite each other.
+    version = forms.IntegerField(
+        widget=forms.HiddenInput,
+        required=False,
+        error_messages={"required": "This form is out of date: open your update again."},
+    )
 
     class Meta:
         model = ProgressUpdate
@@ -183,7 +190,10 @@ class ProgressUpdateForm(GovukFormMixin, forms.ModelForm):
         if current == RAG.NOT_RATED:
             statuses.append(RAG.NOT_RATED)  # "Not rated" stays so unless the lead says
         self.fields["rag"].choices = [(value, action.plan.rag_label(value)) for value in statuses]
-        if not self.instance.pk:
+        if self.instance.pk:
+            self.fields["version"].initial = self.instance.version
+            self.fields["version"].required = True
+        else:
             self.fields["submission_key"].initial = uuid.uuid4()
             self.fields["rag"].initial = action.rag
         for name in self.conditionally_required:
@@ -206,7 +216,17 @@ class ProgressUpdateForm(GovukFormMixin, forms.ModelForm):
         return {name: self.cleaned_data[name] for name in self.Meta.fields}
 
 
+class DecideUpdateForm(forms.Form):
+    """Approve: the version of the update the manager read, posted with the button."""
+
+    version = forms.IntegerField(
+        widget=forms.HiddenInput,
+        error_messages={"required": "This page is out of date: read the update again."},
+    )
+
+
 class ReturnUpdateForm(GovukFormMixin, forms.Form):
+    version = DecideUpdateForm.base_fields["version"]
     return_reason = forms.CharField(
         label="Why are you returning this update?",
         widget=forms.Textarea(attrs={"rows": 3}),

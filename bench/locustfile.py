@@ -18,6 +18,7 @@ from locust import HttpUser, between, task
 
 CONFIG = json.loads(open(os.environ["BENCH_LOAD_CONFIG"], encoding="utf-8").read())  # noqa: SIM115
 CSRF_RE = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+APPROVE_RE = re.compile(r'action="/updates/(\d+)/approve/">.*?name="version" value="(\d+)"', re.S)
 PASSWORD = CONFIG["password"]
 _lead_numbers = itertools.count()
 
@@ -109,11 +110,16 @@ class BusinessManager(SignedIn):
     @task(2)
     def approve_one(self) -> None:
         queue = self.client.get("/updates/", name="approval queue")
-        pending = re.findall(r'action="/updates/(\d+)/approve/"', queue.text)
+        pending = APPROVE_RE.findall(queue.text)  # (update id, the version shown)
         if pending:
+            update, version = random.choice(pending)
             self.client.post(
-                f"/updates/{random.choice(pending)}/approve/",
-                {"csrfmiddlewaretoken": csrf_token(queue.text), "next": "queue"},
+                f"/updates/{update}/approve/",
+                {
+                    "csrfmiddlewaretoken": csrf_token(queue.text),
+                    "next": "queue",
+                    "version": version,
+                },
                 name="approve update",
             )
 

@@ -84,9 +84,11 @@ MATRIX = {
         "GET": only({"health_lead": 200}),
         "POST": only({"health_lead": 200}),
     },
+    # Approving says which version of the update was read: without one, nothing is
+    # approved and the update is shown again (400).
     "actionplans:update_approve": {
         "GET": everyone(NOT_ALLOWED, stockton=NOT_ALLOWED),
-        "POST": only({"manager": 302}),
+        "POST": only({"manager": 400}),
     },
     "actionplans:update_return": manager_form(),
     # Every signed-in user manages their own two-factor sign-in. Without a button
