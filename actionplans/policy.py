@@ -7,14 +7,16 @@ nothing re-derives permissions inline. Roles are held per board (`Membership`):
   assigns leads, approves or returns updates (never their own: a manager who is also
   a lead has another manager decide theirs), imports plans.
 - lead (agency lead): reads the board's plans; submits progress updates only on
-  actions led by one of their agencies; edits their own update while it is pending or
-  returned.
+  actions led by one of their agencies, one waiting update an action; edits their own
+  update while it is pending or returned.
 - chair (PIQAG): reads, comments, exports and prints.
 - viewer (board member): reads and exports what they can read.
 
 A user sees only the boards they belong to; anything else is "not found" (404), so
 ids of other boards' objects reveal nothing. Superusers hold every role everywhere.
 """
+
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db.models import QuerySet
@@ -187,6 +189,29 @@ def wrote_update_to_decide(user, update: ProgressUpdate) -> bool:
 
 def _wrote(user, update: ProgressUpdate) -> bool:
     return _active(user) and update.author_id is not None and update.author_id == user.pk
+
+
+@dataclass(frozen=True)
+class UpdateOffer:
+    """What an action's page offers the user about reporting progress: "Report
+    progress" only while no update of the action is waiting for approval (approving
+    one would then overwrite the other); their own waiting update to change instead;
+    or someone else's waiting update, named."""
+
+    report: bool = False
+    change: ProgressUpdate | None = None
+    waiting: ProgressUpdate | None = None
+
+
+def update_offer(user, action: Action, updates) -> UpdateOffer:
+    """`updates`: the action's updates already loaded (any order; only waiting ones count)."""
+    waiting = [update for update in updates if update.status == UpdateStatus.PENDING]
+    if not waiting:
+        return UpdateOffer(report=can_submit_update(user, action))
+    own = next((update for update in waiting if can_edit_update(user, update)), None)
+    if own is not None:
+        return UpdateOffer(change=own)
+    return UpdateOffer(waiting=waiting[0])
 
 
 def can_record_update(user, action: Action) -> bool:

@@ -334,11 +334,17 @@ def my_actions(*, user) -> list[Action]:
         .prefetch_related(
             Prefetch(
                 "updates",
-                queryset=ProgressUpdate.objects.exclude(status=UpdateStatus.APPROVED),
+                queryset=ProgressUpdate.objects.exclude(status=UpdateStatus.APPROVED)
+                .select_related("author")
+                .order_by("-submitted_at", "-id"),
                 to_attr="open_updates",
             )
         )
     )
+    for action in actions:
+        for update in action.open_updates:
+            update.can_change = policy.can_edit_update(user, update)
+        action.offer = policy.update_offer(user, action, action.open_updates)
     today = timezone.localdate()
     far = datetime.date.max
     return sorted(
@@ -351,6 +357,18 @@ def my_actions(*, user) -> list[Action]:
             a.position,
         ),
     )
+
+
+def waiting_updates(*, action: Action) -> list[ProgressUpdate]:
+    """The action's updates waiting for approval, newest first."""
+    updates = list(
+        action.updates.filter(status=UpdateStatus.PENDING)
+        .select_related("author")
+        .order_by("-submitted_at", "-id")
+    )
+    for update in updates:
+        update.action = action  # already loaded, with its plan
+    return updates
 
 
 def approval_queue(*, user) -> QuerySet[ProgressUpdate]:

@@ -18,6 +18,7 @@ from locust import HttpUser, between, task
 
 CONFIG = json.loads(open(os.environ["BENCH_LOAD_CONFIG"], encoding="utf-8").read())  # noqa: SIM115
 CSRF_RE = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+HIDDEN_RE = re.compile(r'type="hidden" name="(version|submission_key)" value="([^"]*)"')
 APPROVE_RE = re.compile(r'action="/updates/(\d+)/approve/">.*?name="version" value="(\d+)"', re.S)
 PASSWORD = CONFIG["password"]
 _lead_numbers = itertools.count()
@@ -50,9 +51,13 @@ class SignedIn(HttpUser):
             raise RuntimeError(f"{self.username} could not sign in.")
 
     def post_form(self, url: str, data: dict, name: str):
+        """Open the form (wherever the URL leads: "Report progress" on an action whose
+        update is waiting opens "Change your update") and post it with its hidden fields."""
         page = self.client.get(url, name=f"{name} (form)")
-        token = csrf_token(page.text)
-        return self.client.post(url, data | {"csrfmiddlewaretoken": token}, name=name)
+        hidden = dict(HIDDEN_RE.findall(page.text))
+        return self.client.post(
+            page.url, hidden | data | {"csrfmiddlewaretoken": csrf_token(page.text)}, name=name
+        )
 
 
 class AgencyLead(SignedIn):

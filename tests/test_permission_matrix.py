@@ -72,8 +72,10 @@ MATRIX = {
         # An empty comment is refused with the page and its message (400).
         "POST": only({"manager": 400, "chair": 400, "police_lead": 400, "health_lead": 400}),
     },
+    # The health lead's update is waiting: the form sends them to change it (GET), or
+    # shows what they sent as a change to it (POST), rather than making a second one.
     "actionplans:update_submit": {
-        "GET": only({"health_lead": 200}),
+        "GET": only({"health_lead": 302}),
         "POST": only({"health_lead": 200}),
     },
     "actionplans:approval_queue": {

@@ -2,6 +2,7 @@
 own update, every step is in the history, and an action has one waiting update."""
 
 import re
+import uuid
 
 import pytest
 from django.core.exceptions import PermissionDenied
@@ -11,7 +12,7 @@ from django.urls import reverse
 
 from actionplans import policy, selectors, services
 from actionplans.forms import ProgressUpdateForm
-from actionplans.models import RAG, Action, Agency, Membership, Role, UpdateStatus
+from actionplans.models import RAG, Action, Agency, Membership, ProgressUpdate, Role, UpdateStatus
 
 pytestmark = pytest.mark.django_db
 
@@ -30,6 +31,15 @@ def manager_lead(django_user_model, action):
     Membership.objects.create(user=user, board=board, role=Role.MANAGER)
     lead = Membership.objects.create(user=user, board=board, role=Role.LEAD)
     lead.agencies.add(action.lead_agency)
+    return user
+
+
+@pytest.fixture
+def second_lead(django_user_model, action):
+    """Another lead for the same agency."""
+    user = django_user_model.objects.create_user("second-lead", first_name="Sam Lee")
+    membership = Membership.objects.create(user=user, board=action.plan.board, role=Role.LEAD)
+    membership.agencies.add(action.lead_agency)
     return user
 
 
@@ -459,3 +469,84 @@ def test_the_update_form_marks_only_optional_fields_optional(client, personas, a
     assert "Fill in this, what happens next, or both." in html
     assert "Needed if you give a new target date." in html
     assert "RAG status you propose" in labels
+
+
+# One waiting update an action.
+
+
+def test_report_progress_is_not_offered_while_the_leads_update_waits(client, personas, action):
+    submit_url = reverse("actionplans:update_submit", args=[action.pk])
+    client.force_login(personas.health_lead)
+    for url in (action.get_absolute_url(), reverse("actionplans:my_actions")):
+        assert f'href="{submit_url}"' in _html(client.get(url)), url
+
+    update = submit(action, personas.health_lead)
+    edit_url = reverse("actionplans:update_edit", args=[update.pk])
+    for url in (action.get_absolute_url(), reverse("actionplans:my_actions")):
+        html = _html(client.get(url))
+        assert f'href="{submit_url}"' not in html, url
+        assert f'href="{edit_url}"' in html and "Change your update" in html, url
+
+
+def test_another_lead_is_told_whose_update_is_waiting(client, personas, action, second_lead):
+    update = submit(action, personas.health_lead)
+    submit_url = reverse("actionplans:update_submit", args=[action.pk])
+    waiting = f"An update by {update.byline} is waiting for approval"
+    client.force_login(second_lead)
+    for url in (action.get_absolute_url(), reverse("actionplans:my_actions")):
+        html = _html(client.get(url))
+        assert waiting in html, url
+        assert f'href="{submit_url}"' not in html, url
+        assert reverse("actionplans:update_edit", args=[update.pk]) not in html, url
+
+
+def test_the_submit_url_sends_the_author_to_change_their_waiting_update(client, personas, action):
+    update = submit(action, personas.health_lead)
+    url = reverse("actionplans:update_submit", args=[action.pk])
+    client.force_login(personas.health_lead)
+
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response.url == reverse("actionplans:update_edit", args=[update.pk])
+
+    # A second form sent anyway becomes a change to the waiting update, nothing lost.
+    data = edit_data(update, progress="Second thoughts.") | {"submission_key": str(uuid.uuid4())}
+    del data["version"]
+    response = client.post(url, data)
+    assert response.status_code == 200
+    html = _html(response)
+    assert "Second thoughts." in html
+    assert f'action="{reverse("actionplans:update_edit", args=[update.pk])}"' in html
+    assert ProgressUpdate.objects.filter(action=action, status=UpdateStatus.PENDING).count() == 1
+
+
+def test_the_submit_url_tells_another_lead_an_update_is_waiting(
+    client, personas, action, second_lead
+):
+    update = submit(action, personas.health_lead)
+    url = reverse("actionplans:update_submit", args=[action.pk])
+    client.force_login(second_lead)
+
+    response = client.get(url, follow=True)
+    assert response.redirect_chain[-1][0] == action.get_absolute_url()
+    assert f"An update by {update.byline} is waiting for approval" in _html(response)
+
+    data = edit_data(update, progress="Mine too.") | {"submission_key": str(uuid.uuid4())}
+    response = client.post(url, data)
+    assert response.status_code == 409
+    html = _html(response)
+    assert "Mine too." in html and "Send for approval" not in html
+    assert not ProgressUpdate.objects.filter(action=action, progress="Mine too.").exists()
+
+
+def test_a_double_clicked_submit_still_stores_one_update(client, personas, action):
+    client.force_login(personas.health_lead)
+    url = reverse("actionplans:update_submit", args=[action.pk])
+    data = {"rag": "amber", "progress": "Once.", "next_steps": "", "evidence": ""}
+    data |= {"proposed_target_text": "", "target_change_reason": ""}
+    data |= {"submission_key": str(uuid.uuid4())}
+    first = client.post(url, data)
+    second = client.post(url, data)
+    assert first.status_code == second.status_code == 302
+    assert second.url == action.get_absolute_url()
+    assert ProgressUpdate.objects.filter(action=action, progress="Once.").count() == 1

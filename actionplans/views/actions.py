@@ -54,7 +54,7 @@ def _detail_context(request, action, comment_form=None):
         "plan": action.plan,
         "history": selectors.action_timeline(action),
         "flags": action.flags(),
-        "can_submit": policy.can_submit_update(user, action),
+        "offer": policy.update_offer(user, action, updates),
         "can_edit": policy.can_edit_action(user, action),
         "can_comment": policy.can_comment(user, action),
         "editable_update_ids": {u.pk for u in updates if policy.can_edit_update(user, u)},

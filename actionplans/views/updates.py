@@ -17,6 +17,9 @@ def update_submit(request, pk):
     action = visible_action_or_404(request.user, pk)
     if not policy.can_submit_update(request.user, action):
         raise PermissionDenied
+    offer = policy.update_offer(request.user, action, selectors.waiting_updates(action=action))
+    if not offer.report and not _sent_again(request, offer.change or offer.waiting):
+        return _update_waiting(request, action, offer)
     form = ProgressUpdateForm(request.POST or None, action=action)
     if request.method == "POST" and form.is_valid():
         try:
@@ -32,6 +35,51 @@ def update_submit(request, pk):
             messages.success(request, "Update sent to the business manager for approval.")
             return redirect(action)
     return _update_form_page(request, form, action, title="Report progress")
+
+
+def _sent_again(request, waiting) -> bool:
+    """The form that made the waiting update, sent again (a double click): the service
+    returns the first update instead of making a second."""
+    key = request.POST.get("submission_key") if request.method == "POST" else None
+    return bool(key) and str(waiting.submission_key) == key
+
+
+def _update_waiting(request, action, offer):
+    """An update of the action is already waiting: its author changes it instead of
+    sending a second one; anyone else is told whose it is. What was typed is kept."""
+    if offer.change is not None:
+        update = offer.change
+        if request.method != "POST":
+            messages.info(
+                request,
+                "Your update is waiting for approval: change it instead of sending another.",
+            )
+            return redirect("actionplans:update_edit", update.pk)
+        form = ProgressUpdateForm(
+            _with_version(request.POST, update), instance=update, action=action
+        )
+        form.is_valid()  # show what needs correcting, as the form would
+        messages.info(
+            request,
+            "Your update is still waiting for approval, so what you wrote is below as a "
+            "change to it rather than a second update: check it and send it.",
+        )
+        return _update_form_page(
+            request,
+            form,
+            action,
+            title="Change your update",
+            update=update,
+            form_action=reverse("actionplans:update_edit", args=[update.pk]),
+        )
+    said = f"An update by {offer.waiting.byline} is waiting for approval"
+    if request.method != "POST":
+        messages.info(request, f"{said}: you can report progress once it has been decided.")
+        return redirect(action)
+    form = ProgressUpdateForm(request.POST, action=action)
+    return _update_form_page(
+        request, form, action, title="Report progress", waiting=offer.waiting, status=409
+    )
 
 
 def _with_version(data, update):
