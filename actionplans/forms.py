@@ -143,6 +143,13 @@ class ActionForm(GovukFormMixin, forms.ModelForm):
 
 class ProgressUpdateForm(GovukFormMixin, forms.ModelForm):
     submission_key = forms.UUIDField(widget=forms.HiddenInput, required=False)
+    # The version of the update the author opened (changing one): two saves of the same
+    # form cannot overwrite each other.
+    version = forms.IntegerField(
+        widget=forms.HiddenInput,
+        required=False,
+        error_messages={"required": "This form is out of date: open your update again."},
+    )
 
     class Meta:
         model = ProgressUpdate
@@ -161,24 +168,36 @@ class ProgressUpdateForm(GovukFormMixin, forms.ModelForm):
             "progress": "What has been done",
             "next_steps": "What happens next",
             "evidence": "Evidence of impact",
-            "proposed_target_text": "New target date (only if it must move)",
+            "proposed_target_text": "New target date",
+            "target_change_reason": "Reason for the new target date",
         }
         help_texts = {
-            "proposed_target_text": 'Write it as the board would: "March 2027", "Q2 2027/28".',
+            "progress": "Fill in this, what happens next, or both.",
+            "next_steps": "Fill in this, what has been done, or both.",
+            "proposed_target_text": "Only if the target must move. Write it as the board "
+            'would: "March 2027", "Q2 2027/28".',
+            "target_change_reason": "Needed if you give a new target date.",
         }
+
+    # Not required alone, but not optional either: one of the pair, or with a new target.
+    conditionally_required = ("progress", "next_steps", "target_change_reason")
 
     def __init__(self, *args, action: Action, **kwargs):
         super().__init__(*args, **kwargs)
         self.action = action
-        self.fields["rag"].choices = [
-            (value, action.plan.rag_label(value))
-            for value in [RAG.RED, RAG.AMBER, RAG.GREEN, RAG.BLUE, RAG.NOT_STARTED]
-        ]
-        if not self.instance.pk:
+        statuses = [RAG.RED, RAG.AMBER, RAG.GREEN, RAG.BLUE, RAG.NOT_STARTED]
+        current = self.instance.rag if self.instance.pk else action.rag
+        if current == RAG.NOT_RATED:
+            statuses.append(RAG.NOT_RATED)  # "Not rated" stays so unless the lead says
+        self.fields["rag"].choices = [(value, action.plan.rag_label(value)) for value in statuses]
+        if self.instance.pk:
+            self.fields["version"].initial = self.instance.version
+            self.fields["version"].required = True
+        else:
             self.fields["submission_key"].initial = uuid.uuid4()
-            self.fields["rag"].initial = (
-                action.rag if action.rag != RAG.NOT_RATED else RAG.NOT_STARTED
-            )
+            self.fields["rag"].initial = action.rag
+        for name in self.conditionally_required:
+            self.fields[name].conditionally_required = True
 
     def clean(self):
         cleaned = super().clean()
@@ -197,7 +216,17 @@ class ProgressUpdateForm(GovukFormMixin, forms.ModelForm):
         return {name: self.cleaned_data[name] for name in self.Meta.fields}
 
 
+class DecideUpdateForm(forms.Form):
+    """Approve: the version of the update the manager read, posted with the button."""
+
+    version = forms.IntegerField(
+        widget=forms.HiddenInput,
+        error_messages={"required": "This page is out of date: read the update again."},
+    )
+
+
 class ReturnUpdateForm(GovukFormMixin, forms.Form):
+    version = DecideUpdateForm.base_fields["version"]
     return_reason = forms.CharField(
         label="Why are you returning this update?",
         widget=forms.Textarea(attrs={"rows": 3}),

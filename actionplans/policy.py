@@ -4,15 +4,19 @@ Views, templates (which buttons show), exports, PDFs and the admin all ask here;
 nothing re-derives permissions inline. Roles are held per board (`Membership`):
 
 - manager (board business manager): edits the board's reviews, plans and actions,
-  assigns leads, approves or returns updates, imports plans.
+  assigns leads, approves or returns updates (never their own: a manager who is also
+  a lead has another manager decide theirs), imports plans.
 - lead (agency lead): reads the board's plans; submits progress updates only on
-  actions led by one of their agencies; edits their own update while it is pending.
+  actions led by one of their agencies, one waiting update an action; edits their own
+  update while it is pending or returned.
 - chair (PIQAG): reads, comments, exports and prints.
 - viewer (board member): reads and exports what they can read.
 
 A user sees only the boards they belong to; anything else is "not found" (404), so
 ids of other boards' objects reveal nothing. Superusers hold every role everywhere.
 """
+
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db.models import QuerySet
@@ -167,8 +171,47 @@ def can_approve_update(user, update: ProgressUpdate) -> bool:
 
 def can_decide_updates(user, update: ProgressUpdate) -> bool:
     """Whether the user approves and returns the updates of this board (pending or not:
-    a second manager clicking Approve is told who decided first)."""
-    return can_manage_board(user, update.action.plan.board_id)
+    a second manager clicking Approve is told who decided first). Nobody decides their
+    own update, not even a business manager who is also the agency's lead: another
+    manager of the board does."""
+    return not _wrote(user, update) and can_manage_board(user, update.action.plan.board_id)
+
+
+def wrote_update_to_decide(user, update: ProgressUpdate) -> bool:
+    """A business manager's own waiting update: the pages say another manager decides
+    it instead of offering Approve and Return."""
+    return (
+        update.status == UpdateStatus.PENDING
+        and _wrote(user, update)
+        and can_manage_board(user, update.action.plan.board_id)
+    )
+
+
+def _wrote(user, update: ProgressUpdate) -> bool:
+    return _active(user) and update.author_id is not None and update.author_id == user.pk
+
+
+@dataclass(frozen=True)
+class UpdateOffer:
+    """What an action's page offers the user about reporting progress: "Report
+    progress" only while no update of the action is waiting for approval (approving
+    one would then overwrite the other); their own waiting update to change instead;
+    or someone else's waiting update, named."""
+
+    report: bool = False
+    change: ProgressUpdate | None = None
+    waiting: ProgressUpdate | None = None
+
+
+def update_offer(user, action: Action, updates) -> UpdateOffer:
+    """`updates`: the action's updates already loaded (any order; only waiting ones count)."""
+    waiting = [update for update in updates if update.status == UpdateStatus.PENDING]
+    if not waiting:
+        return UpdateOffer(report=can_submit_update(user, action))
+    own = next((update for update in waiting if can_edit_update(user, update)), None)
+    if own is not None:
+        return UpdateOffer(change=own)
+    return UpdateOffer(waiting=waiting[0])
 
 
 def can_record_update(user, action: Action) -> bool:

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.text import capfirst
 
 from reviews.models import Finding
@@ -155,54 +156,176 @@ class HistoryEntry:
     kind: str
     reason: str
     changes: list[FieldChange]
+    about: str = ""  # for a step of a progress update: which update
 
 
 def action_history(action: Action) -> list[HistoryEntry]:
     """Every recorded change to an action, newest first, with before and after."""
     records = list(action.history.select_related("history_user").order_by("history_date"))
-    entries = []
-    previous = None
-    for record in records:
-        changes = []
-        if previous is not None:
-            delta = record.diff_against(previous)
-            for change in delta.changes:
-                model_field = Action._meta.get_field(change.field)
-                changes.append(
-                    FieldChange(
-                        field=capfirst(model_field.verbose_name),
-                        old=_display(model_field, change.old),
-                        new=_display(model_field, change.new),
-                    )
-                )
-        entries.append(
-            HistoryEntry(
-                when=record.history_date,
-                who=str(record.history_user) if record.history_user else "System (import)",
-                kind=record.get_history_type_display(),
-                reason=record.history_change_reason or "",
-                changes=changes,
-            )
+    raw = _raw_changes(records, Action)
+    labels = _RelatedLabels(raw.values())
+    entries = [
+        HistoryEntry(
+            when=record.history_date,
+            who=_who(record),
+            kind=record.get_history_type_display(),
+            reason=record.history_change_reason or "",
+            changes=labels.changes(raw[record.history_id]),
         )
-        previous = record
+        for record in records
+    ]
     return list(reversed(entries))
 
 
-def _display(model_field, value) -> str:
-    """A history value as people read it: choice labels, related names, not ids."""
+# What a progress update says: a change to any of these is shown before and after.
+UPDATE_TEXT_FIELDS = [
+    "label",
+    "as_at",
+    "rag",
+    "progress",
+    "next_steps",
+    "evidence",
+    "proposed_target_text",
+    "target_change_reason",
+    "internal",
+]
+
+# The steps of an update, by the change reason the services record, in words.
+UPDATE_STEPS = {
+    "Submitted": "Update submitted",
+    "Edited": "Update changed",
+    "Resubmitted": "Update changed and resubmitted",
+    "Returned": "Update returned",
+    "Approved": "Update approved",
+}
+UPDATE_RECORD_KINDS = {"+": "Update added", "~": "Update changed", "-": "Update deleted"}
+
+
+def action_timeline(action: Action) -> list[HistoryEntry]:
+    """The action's history and every step of its progress updates (submitted,
+    changed, returned with the reason, resubmitted, approved, recorded on behalf),
+    newest first, in a constant number of queries."""
+    own = action_history(action)
+    records = list(
+        ProgressUpdate.history.filter(action_id=action.pk)
+        .select_related("history_user")
+        .order_by("history_date", "history_id")
+    )
+    raw = _raw_changes(records, ProgressUpdate, fields=UPDATE_TEXT_FIELDS)
+    labels = _RelatedLabels(raw.values())
+    steps = [
+        HistoryEntry(
+            when=record.history_date,
+            who=_who(record),
+            kind=_update_step(record),
+            reason=_update_step_reason(record),
+            changes=labels.changes(raw[record.history_id]),
+            about=record.label or f"Update as at {date_format(record.as_at, 'j F Y')}",
+        )
+        for record in records
+    ]
+    return sorted(own + steps, key=lambda entry: entry.when, reverse=True)
+
+
+def _update_step(record) -> str:
+    reason = record.history_change_reason or ""
+    if reason in UPDATE_STEPS:
+        return UPDATE_STEPS[reason]
+    if reason.startswith("Recorded on behalf of"):
+        return f"Update {reason[0].lower()}{reason[1:]}"
+    if reason.startswith("Imported"):
+        return "Update imported"
+    return UPDATE_RECORD_KINDS.get(record.history_type, "Update changed")
+
+
+def _update_step_reason(record) -> str:
+    reason = record.history_change_reason or ""
+    if reason == "Returned":
+        return record.return_reason
+    if reason in UPDATE_STEPS or reason.startswith("Recorded on behalf of"):
+        return ""  # the step says it
+    return reason
+
+
+def _who(record) -> str:
+    return str(record.history_user) if record.history_user else "System (import)"
+
+
+def _raw_changes(records, model, fields=None) -> dict[int, list[tuple]]:
+    """history_id -> (model field, old, new) against the object's previous record."""
+    previous: dict[int, object] = {}
+    raw = {}
+    for record in records:
+        before = previous.get(record.id)
+        changes = []
+        if before is not None:
+            delta = record.diff_against(before, included_fields=fields)
+            changes = [
+                (model._meta.get_field(change.field), change.old, change.new)
+                for change in delta.changes
+            ]
+        raw[record.history_id] = changes
+        previous[record.id] = record
+    return raw
+
+
+class _RelatedLabels:
+    """Names of the related rows that changes point at: one query a related model."""
+
+    def __init__(self, raw_lists):
+        wanted: dict[type, set] = {}
+        for changes in raw_lists:
+            for model_field, old, new in changes:
+                if model_field.is_relation:
+                    ids = wanted.setdefault(model_field.related_model, set())
+                    ids |= {value for value in (old, new) if value not in (None, "")}
+        self.names = {
+            model: {obj.pk: str(obj) for obj in model._default_manager.filter(pk__in=ids)}
+            for model, ids in wanted.items()
+            if ids
+        }
+
+    def changes(self, raw: list[tuple]) -> list[FieldChange]:
+        return [
+            FieldChange(
+                field=capfirst(model_field.verbose_name),
+                old=display_value(model_field, old, self.names),
+                new=display_value(model_field, new, self.names),
+            )
+            for model_field, old, new in raw
+        ]
+
+
+def display_value(model_field, value, names: dict | None = None) -> str:
+    """A history value as people read it: choice labels, related names, not ids.
+
+    `names` holds the names of related rows already fetched (model -> pk -> name);
+    without it a related value is looked up on its own.
+    """
     if value is None or value == "":
         return "(blank)"
     if model_field.choices:
         return str(dict(model_field.flatchoices).get(value, value))
     if model_field.is_relation:
-        related = model_field.related_model._default_manager.filter(pk=value).first()
-        return str(related) if related else f"(deleted #{value})"
+        known = (names or {}).get(model_field.related_model)
+        if known is not None:
+            name = known.get(value)
+        else:
+            related = model_field.related_model._default_manager.filter(pk=value).first()
+            name = str(related) if related else None
+        return name or f"(deleted #{value})"
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
     return str(value)
 
 
 def my_actions(*, user) -> list[Action]:
     """The actions an agency lead may update (not those the board closed): overdue first,
-    then by due date."""
+    then by due date.
+
+    Each action carries `open_updates` (waiting or returned, each with `can_change`)
+    and `offer` (what to offer: report progress, change their waiting update, or who
+    else's update is waiting)."""
     actions = list(
         action_queryset()
         .filter(
@@ -213,11 +336,17 @@ def my_actions(*, user) -> list[Action]:
         .prefetch_related(
             Prefetch(
                 "updates",
-                queryset=ProgressUpdate.objects.exclude(status=UpdateStatus.APPROVED),
+                queryset=ProgressUpdate.objects.exclude(status=UpdateStatus.APPROVED)
+                .select_related("author")
+                .order_by("-submitted_at", "-id"),
                 to_attr="open_updates",
             )
         )
     )
+    for action in actions:
+        for update in action.open_updates:
+            update.can_change = policy.can_edit_update(user, update)
+        action.offer = policy.update_offer(user, action, action.open_updates)
     today = timezone.localdate()
     far = datetime.date.max
     return sorted(
@@ -230,6 +359,18 @@ def my_actions(*, user) -> list[Action]:
             a.position,
         ),
     )
+
+
+def waiting_updates(*, action: Action) -> list[ProgressUpdate]:
+    """The action's updates waiting for approval, newest first."""
+    updates = list(
+        action.updates.filter(status=UpdateStatus.PENDING)
+        .select_related("author")
+        .order_by("-submitted_at", "-id")
+    )
+    for update in updates:
+        update.action = action  # already loaded, with its plan
+    return updates
 
 
 def approval_queue(*, user) -> QuerySet[ProgressUpdate]:

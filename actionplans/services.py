@@ -3,6 +3,8 @@
 Each function checks the policy, works inside one transaction, records who made the
 change in the history tables, and refuses (never silently overwrites) a save based
 on a stale copy of an action: actions carry a version number that every write bumps.
+Progress updates do too: approving, returning or changing an update that changed
+since the user read it raises StaleUpdateError with what changed.
 """
 
 import datetime
@@ -21,7 +23,7 @@ from django.utils.text import capfirst
 
 from reviews.models import Finding, Review
 
-from . import notifications, policy
+from . import notifications, policy, selectors
 from .models import (
     Action,
     ActionComment,
@@ -85,6 +87,53 @@ def _check_version(action: Action, expected_version: int | None) -> None:
     if expected_version is not None and action.version != expected_version:
         changes, who = _stale_changes(action, expected_version)
         raise StaleEditError(action, changes, who)
+
+
+class StaleUpdateError(Exception):
+    """The update changed after this user opened it (its author edited it, another
+    manager returned it): nothing was written. `changes` says what, `who` who."""
+
+    def __init__(self, update: ProgressUpdate, changes: list[StaleChange], who: str):
+        self.update = update
+        self.changes = changes
+        self.who = who
+        fields = ", ".join(change.field.lower() for change in changes) or "the update"
+        super().__init__(f"{who} changed {fields} after you opened this update.")
+
+
+# What a person reads in an update; a change to any of these is worth saying.
+UPDATE_STALE_FIELDS = [
+    "rag",
+    "progress",
+    "next_steps",
+    "evidence",
+    "proposed_target_text",
+    "target_change_reason",
+    "internal",
+    "status",
+    "return_reason",
+]
+
+
+def _check_update_version(update: ProgressUpdate, expected_version: int | None) -> None:
+    """Refuse to act on an update that changed since the version the user read."""
+    if expected_version is None or update.version == expected_version:
+        return
+    seen = update.history.filter(version=expected_version).order_by("-history_date").first()
+    latest = update.history.select_related("history_user").order_by("-history_date").first()
+    who = str(latest.history_user) if latest and latest.history_user else "Someone else"
+    changes = []
+    if seen is not None and latest is not None:
+        for change in latest.diff_against(seen, included_fields=UPDATE_STALE_FIELDS).changes:
+            model_field = ProgressUpdate._meta.get_field(change.field)
+            changes.append(
+                StaleChange(
+                    field=capfirst(model_field.verbose_name),
+                    yours=selectors.display_value(model_field, change.old),
+                    theirs=selectors.display_value(model_field, change.new),
+                )
+            )
+    raise StaleUpdateError(update, changes, who)
 
 
 def _slip(action: Action, new_target_text: str) -> None:
@@ -260,18 +309,37 @@ class AlreadyDecided(Exception):  # noqa: N818 - a domain outcome, named as user
 
 
 @transaction.atomic
-def update_edit(*, update: ProgressUpdate, editor, data: dict) -> ProgressUpdate:
-    """The author changes their pending or returned update; a returned one is resubmitted."""
+def update_edit(
+    *, update: ProgressUpdate, editor, data: dict, expected_version: int | None = None
+) -> ProgressUpdate:
+    """The author changes their pending or returned update; a returned one is resubmitted.
+
+    `expected_version` is the version the author's form was opened at (every web save
+    passes it): if the update changed since, StaleUpdateError says what and nothing
+    is written, unless this is the same save sent again (it already holds `data`).
+    """
     locked = ProgressUpdate.objects.select_for_update().get(pk=update.pk)
     if not policy.is_update_author(editor, locked):
         raise PermissionDenied
     if not policy.can_edit_update(editor, locked):
         raise AlreadyDecided(locked)
+    data = {
+        name: value.strip() if isinstance(value, str) else value for name, value in data.items()
+    }
+    if (
+        expected_version is not None
+        and locked.version != expected_version
+        and locked.status == UpdateStatus.PENDING
+        and all(getattr(locked, name) == value for name, value in data.items())
+    ):
+        return locked  # the same form saved twice (a resent request): nothing to change
+    _check_update_version(locked, expected_version)
     resubmitted = locked.status == UpdateStatus.RETURNED
     for name, value in data.items():
-        setattr(locked, name, value.strip() if isinstance(value, str) else value)
+        setattr(locked, name, value)
     locked.status = UpdateStatus.PENDING
     locked.submitted_at = timezone.now()
+    locked.version += 1
     _validate_target_change(locked)
     locked.full_clean(exclude=["submission_key"])
     stamp(locked, editor, "Resubmitted" if resubmitted else "Edited")
@@ -280,14 +348,23 @@ def update_edit(*, update: ProgressUpdate, editor, data: dict) -> ProgressUpdate
 
 
 @transaction.atomic
-def update_approve(*, update: ProgressUpdate, approver) -> ProgressUpdate:
-    """The update becomes the action's current progress and RAG, with history."""
+def update_approve(
+    *, update: ProgressUpdate, approver, expected_version: int | None = None
+) -> ProgressUpdate:
+    """The update becomes the action's current progress and RAG, with history.
+
+    `expected_version` is the version the manager read (every web approval passes it;
+    the seed and import writers need not): if the author changed the update since,
+    StaleUpdateError says what and nothing is approved.
+    """
     locked = _lock_pending(update, approver)
+    _check_update_version(locked, expected_version)
     _apply_update(locked, approver, f"Approved update by {locked.author or 'an agency lead'}")
     locked.status = UpdateStatus.APPROVED
     locked.decided_by = approver
     locked.decided_at = timezone.now()
     locked.return_reason = ""
+    locked.version += 1
     stamp(locked, approver, "Approved")
     locked.save()
     transaction.on_commit(lambda: notifications.update_approved(locked))
@@ -380,15 +457,23 @@ def _lock_pending(update: ProgressUpdate, manager) -> ProgressUpdate:
 
 
 @transaction.atomic
-def update_return(*, update: ProgressUpdate, manager, reason: str) -> ProgressUpdate:
-    """Send an update back to its author with the reason; they can change and resubmit."""
+def update_return(
+    *, update: ProgressUpdate, manager, reason: str, expected_version: int | None = None
+) -> ProgressUpdate:
+    """Send an update back to its author with the reason; they can change and resubmit.
+
+    Like approval, it is refused (StaleUpdateError) if the update changed since the
+    version the manager read.
+    """
     locked = _lock_pending(update, manager)
     if not reason.strip():
         raise ValidationError({"return_reason": "Say why you are returning the update."})
+    _check_update_version(locked, expected_version)
     locked.status = UpdateStatus.RETURNED
     locked.return_reason = reason.strip()
     locked.decided_by = manager
     locked.decided_at = timezone.now()
+    locked.version += 1
     stamp(locked, manager, "Returned")
     locked.save()
     transaction.on_commit(lambda: notifications.update_returned(locked))

@@ -18,6 +18,8 @@ from locust import HttpUser, between, task
 
 CONFIG = json.loads(open(os.environ["BENCH_LOAD_CONFIG"], encoding="utf-8").read())  # noqa: SIM115
 CSRF_RE = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+HIDDEN_RE = re.compile(r'type="hidden" name="(version|submission_key)" value="([^"]*)"')
+APPROVE_RE = re.compile(r'action="/updates/(\d+)/approve/">.*?name="version" value="(\d+)"', re.S)
 PASSWORD = CONFIG["password"]
 _lead_numbers = itertools.count()
 
@@ -49,9 +51,15 @@ class SignedIn(HttpUser):
             raise RuntimeError(f"{self.username} could not sign in.")
 
     def post_form(self, url: str, data: dict, name: str):
+        """Open the form (wherever the URL leads: "Report progress" on an action whose
+        update is waiting opens "Change your update") and post it with its hidden fields."""
         page = self.client.get(url, name=f"{name} (form)")
-        token = csrf_token(page.text)
-        return self.client.post(url, data | {"csrfmiddlewaretoken": token}, name=name)
+        if "/updates/" not in page.url:
+            return None  # sent back to the action: someone else's update is waiting
+        hidden = dict(HIDDEN_RE.findall(page.text))
+        return self.client.post(
+            page.url, hidden | data | {"csrfmiddlewaretoken": csrf_token(page.text)}, name=name
+        )
 
 
 class AgencyLead(SignedIn):
@@ -85,7 +93,7 @@ class AgencyLead(SignedIn):
             },
             name="submit update",
         )
-        if f"/actions/{action}/" not in response.url:
+        if response is not None and f"/actions/{action}/" not in response.url:
             response.failure("The update was not accepted.")
 
 
@@ -109,11 +117,16 @@ class BusinessManager(SignedIn):
     @task(2)
     def approve_one(self) -> None:
         queue = self.client.get("/updates/", name="approval queue")
-        pending = re.findall(r'action="/updates/(\d+)/approve/"', queue.text)
+        pending = APPROVE_RE.findall(queue.text)  # (update id, the version shown)
         if pending:
+            update, version = random.choice(pending)
             self.client.post(
-                f"/updates/{random.choice(pending)}/approve/",
-                {"csrfmiddlewaretoken": csrf_token(queue.text), "next": "queue"},
+                f"/updates/{update}/approve/",
+                {
+                    "csrfmiddlewaretoken": csrf_token(queue.text),
+                    "next": "queue",
+                    "version": version,
+                },
                 name="approve update",
             )
 

@@ -72,8 +72,10 @@ MATRIX = {
         # An empty comment is refused with the page and its message (400).
         "POST": only({"manager": 400, "chair": 400, "police_lead": 400, "health_lead": 400}),
     },
+    # The health lead's update is waiting: the form sends them to change it (GET), or
+    # shows what they sent as a change to it (POST), rather than making a second one.
     "actionplans:update_submit": {
-        "GET": only({"health_lead": 200}),
+        "GET": only({"health_lead": 302}),
         "POST": only({"health_lead": 200}),
     },
     "actionplans:approval_queue": {
@@ -84,9 +86,11 @@ MATRIX = {
         "GET": only({"health_lead": 200}),
         "POST": only({"health_lead": 200}),
     },
+    # Approving says which version of the update was read: without one, nothing is
+    # approved and the update is shown again (400).
     "actionplans:update_approve": {
         "GET": everyone(NOT_ALLOWED, stockton=NOT_ALLOWED),
-        "POST": only({"manager": 302}),
+        "POST": only({"manager": 400}),
     },
     "actionplans:update_return": manager_form(),
     # Every signed-in user manages their own two-factor sign-in. Without a button

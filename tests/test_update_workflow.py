@@ -45,7 +45,7 @@ def test_full_journey_submit_return_resubmit_approve(client, personas, health_ac
     assert "Pathway redesign drafted." in queue
     response = client.post(
         reverse("actionplans:update_return", args=[update.pk]),
-        {"return_reason": "Say which providers have signed up."},
+        {"return_reason": "Say which providers have signed up.", "version": update.version},
     )
     assert response.status_code == 302
 
@@ -53,9 +53,14 @@ def test_full_journey_submit_return_resubmit_approve(client, personas, health_ac
     client.force_login(personas.health_lead)
     page = client.get(health_action.get_absolute_url()).content.decode()
     assert "Say which providers have signed up." in page
+    update.refresh_from_db()
     response = client.post(
         reverse("actionplans:update_edit", args=[update.pk]),
-        {"rag": "green", "progress": "Pathway redesign drafted; NNUH and NCH&C signed up."},
+        {
+            "rag": "green",
+            "progress": "Pathway redesign drafted; NNUH and NCH&C signed up.",
+            "version": update.version,
+        },
     )
     assert response.status_code == 302
     update.refresh_from_db()
@@ -63,7 +68,9 @@ def test_full_journey_submit_return_resubmit_approve(client, personas, health_ac
 
     # The manager approves: it becomes the action's progress and RAG.
     client.force_login(personas.manager)
-    response = client.post(reverse("actionplans:update_approve", args=[update.pk]))
+    response = client.post(
+        reverse("actionplans:update_approve", args=[update.pk]), {"version": update.version}
+    )
     assert response.status_code == 302
     health_action.refresh_from_db()
     assert health_action.rag == RAG.GREEN

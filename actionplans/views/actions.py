@@ -9,6 +9,7 @@ from actionplans import policy, selectors, services
 from actionplans.forms import ActionForm, CommentForm
 
 from .common import is_htmx, visible_action_or_404, visible_plan_or_404
+from .updates import decision_ids
 
 PAGE_SIZE = 50
 
@@ -40,27 +41,24 @@ def action_history(request, pk):
     return render(
         request,
         "actionplans/action_history.html",
-        {"action": action, "plan": action.plan, "history": selectors.action_history(action)},
+        {"action": action, "plan": action.plan, "history": selectors.action_timeline(action)},
     )
 
 
 def _detail_context(request, action, comment_form=None):
     action = selectors.action_detail(action.pk)
     user = request.user
+    updates = list(action.updates.all())
     return {
         "action": action,
         "plan": action.plan,
-        "history": selectors.action_history(action),
+        "history": selectors.action_timeline(action),
         "flags": action.flags(),
+        "offer": policy.update_offer(user, action, updates),
         "can_edit": policy.can_edit_action(user, action),
-        "can_submit": policy.can_submit_update(user, action),
         "can_comment": policy.can_comment(user, action),
-        "editable_update_ids": {
-            u.pk for u in action.updates.all() if policy.can_edit_update(user, u)
-        },
-        "approvable_update_ids": {
-            u.pk for u in action.updates.all() if policy.can_approve_update(user, u)
-        },
+        "editable_update_ids": {u.pk for u in updates if policy.can_edit_update(user, u)},
+        **decision_ids(user, updates),
         "comment_form": comment_form or CommentForm(),
     }
 
