@@ -4,15 +4,19 @@ form's rules. Real workbooks (openpyxl), real views, real storage; no mocks."""
 
 import datetime
 import io
+import zipfile
 
 import pytest
 from django.core.files.storage import default_storage
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
 from actionplans import services
+from actionplans.importing.readers import MAX_FILE_BYTES
 from actionplans.models import RAG, Action, Agency, ProgressUpdate, UpdateStatus
-from actionplans.rounds import offline
+from actionplans.rounds import offline, uploads
 from actionplans.rounds.services import (
     ReturnRefused,
     RoundClosedError,
@@ -107,7 +111,7 @@ def upload(client, round, data: bytes, name="return.xlsx"):
 
 def returns_kept() -> list[str]:
     try:
-        return default_storage.listdir(offline.RETURNS_DIRECTORY)[1]
+        return default_storage.listdir(uploads.RETURNS_DIRECTORY)[1]
     except FileNotFoundError:
         return []
 
@@ -558,3 +562,69 @@ def test_my_actions_links_to_the_return_of_an_open_round(client, personas, cap_r
     assert reverse("actionplans:offline_return_download", args=[cap_round.pk]) in page
     assert "Upload a filled-in return" in page
     assert reverse("actionplans:offline_return_upload", args=[cap_round.pk]) in page
+
+
+def test_a_hostile_workbook_is_refused_by_the_hardened_readers(client, personas, cap_round):
+    data = fill(download(client, personas.health_lead, cap_round), {"2.1": {"progress": "x"}})
+    source = zipfile.ZipFile(io.BytesIO(data))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as hostile:
+        for member in source.infolist():
+            part = source.read(member)
+            if member.filename == "xl/worksheets/sheet1.xml":
+                part = part.replace(
+                    b"<worksheet", b'<!DOCTYPE worksheet [<!ENTITY a "lol">]><worksheet', 1
+                )
+            hostile.writestr(member, part)
+    response = upload(client, cap_round, buffer.getvalue())
+    assert response.status_code == 200
+    assert "XML entity declarations (a DOCTYPE)" in response.content.decode()
+    assert returns_kept() == [] and ProgressUpdate.objects.filter(round=cap_round).count() == 0
+
+
+def test_a_far_larger_upload_is_refused_before_it_is_read(client, personas, cap_round):
+    client.force_login(personas.health_lead)
+    response = upload(client, cap_round, b"PK\x03\x04" + b"x" * (MAX_FILE_BYTES + 100 * 1024))
+    assert response.status_code == 413
+    assert "The file must be smaller than 10 MB." in response.content.decode()
+    assert returns_kept() == []
+
+
+def test_checking_a_return_does_not_grow_with_its_rows(client, personas, cap_round):
+    data = download(client, personas.manager, cap_round)
+    refs = [row["Ref"] for row in sheet_rows(data)]
+    sizes = {}
+    for size in (2, len(refs)):
+        filled = fill(data, {ref: {"progress": f"Progress on {ref}"} for ref in refs[:size]})
+        with CaptureQueriesContext(connection) as queries:
+            check = offline.check_return(round=cap_round, user=personas.manager, data=filled)
+        assert len(check.new_rows) == size and not check.errors
+        sizes[size] = len(queries)
+    assert sizes[2] == sizes[len(refs)], sizes
+
+
+def test_the_manager_may_download_one_agencys_return_from_the_upload_page(
+    client, personas, cap_round
+):
+    client.force_login(personas.manager)
+    page = client.get(reverse("actionplans:offline_return_upload", args=[cap_round.pk]))
+    html = page.content.decode()
+    health = Agency.objects.get(board__slug="norfolk", short_name="Health")
+    download_url = reverse("actionplans:offline_return_download", args=[cap_round.pk])
+    assert f"{download_url}?agency={health.pk}" in html
+    assert "recorded on each lead agency's behalf and approved at once" in html
+
+
+def test_the_download_does_not_grow_with_the_actions(client, personas, cap_round):
+    health = Agency.objects.get(board__slug="norfolk", short_name="Health")
+    client.force_login(personas.manager)
+    url = reverse("actionplans:offline_return_download", args=[cap_round.pk])
+    client.get(url)  # sessions and memberships read once
+    counts = []
+    for query in ({"agency": health.pk}, {}):
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url, query)
+        counts.append((len(sheet_rows(response.content)), len(queries)))
+    (few, few_queries), (many, many_queries) = counts
+    assert few == 2 and many > 20
+    assert many_queries <= few_queries, counts

@@ -24,9 +24,7 @@ For leads who will not sign in to write twelve updates. Three steps, each alone:
    unless that row was already sent. Rows with nothing to say are skipped. Any error
    and nothing is written (`services.offline_return_apply` writes).
 
-Between the preview and the confirmation the file waits in the default storage
-(`returns/<random>.xlsx`) behind a signed token bound to the user and the round, so
-the two requests may reach different servers (`stored_return_save`/`_read`/`_delete`).
+Between the preview and the confirmation the file waits in `rounds.uploads`.
 """
 
 from __future__ import annotations
@@ -35,13 +33,9 @@ import datetime
 import io
 import json
 import re
-import secrets
 import uuid
 from dataclasses import dataclass, field
 
-from django.core import signing
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.utils import timezone
 from django.utils.text import slugify
 from openpyxl import Workbook
@@ -141,6 +135,11 @@ def return_scope(*, round: Round, user, agency: Agency | None = None) -> ReturnS
     if agency_ids is not None:
         agencies = list(Agency.objects.filter(pk__in=agency_ids).order_by("short_name"))
     return ReturnScope(round=round, agencies=agencies, items=items)
+
+
+def return_agencies(round: Round) -> list[Agency]:
+    """The agencies asked in the round: a manager may download one agency's return."""
+    return list(Agency.objects.filter(round_items__round=round).distinct().order_by("short_name"))
 
 
 def return_filename(scope: ReturnScope) -> str:
@@ -515,6 +514,18 @@ def _row_number(message: str) -> int:
     return int(found.group(1)) if found else 0
 
 
+class RowForm(ProgressUpdateForm):
+    """One row, checked as the web form checks an update: its fields, rules and messages.
+
+    The table's check constraints are left to the save, as `update_submit` leaves them
+    (in Python they cost a query each, so a return's check would grow with its rows);
+    the form's own rules say the same things first.
+    """
+
+    def validate_constraints(self):
+        pass
+
+
 def submission_key(*, round_id: int, action: Action, content: list[str]) -> uuid.UUID:
     """The same round, action and words: the same key (the row number plays no part, so
     sorting the rows changes nothing)."""
@@ -545,7 +556,7 @@ def _check_row(
             f"not a status of this plan. Choose from the list ({words}) or write the colour."
         )
         return None
-    form = ProgressUpdateForm(
+    form = RowForm(
         data={
             "rag": rag,
             "progress": row.values["progress"],
@@ -637,65 +648,3 @@ def closed_message(round: Round) -> str:
         f"“{round}” closed{when}: it no longer takes updates. Report progress on each "
         "action's page instead, or ask the business manager."
     )
-
-
-# --------------------------------------------------- between preview and confirm
-
-RETURNS_DIRECTORY = "returns"
-SIGNED_AS = "actionplans.rounds.offline-return"
-KEEP_FOR = datetime.timedelta(hours=24)
-
-
-@dataclass(frozen=True)
-class StoredReturn:
-    token: str
-    path: str
-
-    def read(self) -> bytes:
-        with default_storage.open(self.path, "rb") as stored:
-            return stored.read()
-
-
-def stored_return_save(*, data: bytes, user, round: Round) -> StoredReturn:
-    """Keep the upload until it is confirmed; the token names it for this user and round."""
-    _sweep()
-    path = default_storage.save(
-        f"{RETURNS_DIRECTORY}/{secrets.token_urlsafe(18)}.xlsx", ContentFile(data)
-    )
-    token = signing.dumps({"path": path, "user": user.pk, "round": round.pk}, salt=SIGNED_AS)
-    return StoredReturn(token=token, path=path)
-
-
-def stored_return_read(*, token: str, user, round: Round) -> StoredReturn | None:
-    """The upload behind the token, if it is this user's for this round and still kept."""
-    try:
-        saved = signing.loads(token or "", salt=SIGNED_AS, max_age=KEEP_FOR)
-    except signing.BadSignature:
-        return None
-    path = saved.get("path", "")
-    if (
-        saved.get("user") != user.pk
-        or saved.get("round") != round.pk
-        or not path.startswith(f"{RETURNS_DIRECTORY}/")
-        or ".." in path
-        or not default_storage.exists(path)
-    ):
-        return None
-    return StoredReturn(token=token, path=path)
-
-
-def stored_return_delete(stored: StoredReturn) -> None:
-    default_storage.delete(stored.path)
-
-
-def _sweep() -> None:
-    """Remove uploads nobody confirmed."""
-    try:
-        _folders, files = default_storage.listdir(RETURNS_DIRECTORY)
-    except FileNotFoundError:
-        return
-    cutoff = timezone.now() - KEEP_FOR
-    for name in files:
-        path = f"{RETURNS_DIRECTORY}/{name}"
-        if default_storage.get_modified_time(path) < cutoff:
-            default_storage.delete(path)

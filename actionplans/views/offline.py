@@ -3,8 +3,8 @@
 `policy.can_use_offline_return` decides who may (a round of another board is "not
 found"); `rounds.offline` builds, reads and checks the workbook, and
 `rounds.services.offline_return_apply` writes. Between the preview and the
-confirmation the file waits in the default storage behind a signed token, not in the
-session, so the two requests may reach different servers.
+confirmation the file waits in the default storage behind a signed token
+(`rounds.uploads`), not in the session, so the two requests may reach different servers.
 """
 
 from django.contrib import messages
@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from actionplans import policy
 from actionplans.forms import OfflineReturnUploadForm
 from actionplans.models import Round
-from actionplans.rounds import offline
+from actionplans.rounds import offline, uploads
 from actionplans.rounds.services import ReturnRefused, RoundClosedError, offline_return_apply
 from actionplans.spreadsheets import XLSX_CONTENT_TYPE
 
@@ -37,10 +37,12 @@ def _round_for_return(request, pk) -> Round:
 
 
 def _upload_page(request, round, form=None, *, status=200, problem=""):
+    on_behalf = policy.can_manage_rounds(request.user, round.board_id)
     context = {
         "round": round,
         "form": form or OfflineReturnUploadForm(),
-        "on_behalf": policy.can_manage_rounds(request.user, round.board_id),
+        "on_behalf": on_behalf,
+        "agencies": offline.return_agencies(round) if on_behalf and round.is_open else [],
         "closed_message": "" if round.is_open else offline.closed_message(round),
         "problem": problem,
     }
@@ -93,7 +95,7 @@ def offline_return_upload(request, pk):
         return _upload_page(request, round, form)
     stored = None
     if check.can_apply:
-        stored = offline.stored_return_save(data=data, user=request.user, round=round)
+        stored = uploads.stored_return_save(data=data, user=request.user, round=round)
     context = {"round": round, "check": check, "token": stored.token if stored else ""}
     return render(request, PREVIEW_TEMPLATE, context)
 
@@ -101,7 +103,7 @@ def offline_return_upload(request, pk):
 @require_POST
 def offline_return_confirm(request, pk):
     round = _round_for_return(request, pk)
-    stored = offline.stored_return_read(
+    stored = uploads.stored_return_read(
         token=request.POST.get("token", ""), user=request.user, round=round
     )
     if stored is None:
@@ -110,14 +112,14 @@ def offline_return_confirm(request, pk):
     try:
         outcome = offline_return_apply(round=round, by=request.user, data=stored.read())
     except RoundClosedError:
-        offline.stored_return_delete(stored)
+        uploads.stored_return_delete(stored)
         round.refresh_from_db()
         return _upload_page(request, round, status=409)
     except ReturnRefused as refused:
-        offline.stored_return_delete(stored)
+        uploads.stored_return_delete(stored)
         context = {"round": round, "check": refused.check, "token": ""}
         return render(request, PREVIEW_TEMPLATE, context, status=400)
-    offline.stored_return_delete(stored)
+    uploads.stored_return_delete(stored)
     messages.success(request, _sent_words(outcome))
     if outcome.on_behalf:
         return redirect("actionplans:offline_return_upload", pk=round.pk)
