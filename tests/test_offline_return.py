@@ -628,3 +628,34 @@ def test_the_download_does_not_grow_with_the_actions(client, personas, cap_round
     (few, few_queries), (many, many_queries) = counts
     assert few == 2 and many > 20
     assert many_queries <= few_queries, counts
+
+
+def test_sorted_rows_and_date_cells_are_read_as_the_lead_meant(client, personas, cap_round):
+    data = download(client, personas.health_lead, cap_round)
+    filled = fill(
+        data,
+        {
+            "2.1": {
+                "progress": "Delayed by the audit.",
+                "proposed_target_text": datetime.datetime(2027, 6, 30),
+                "target_change_reason": "The audit was widened.",
+            },
+            "2.2": {"next_steps": "Training in May."},
+        },
+    )
+    first = offline_return_apply(round=cap_round, by=personas.health_lead, data=filled)
+    moved = next(update for update in first.created if update.action.ref == "2.1")
+    assert moved.proposed_target_text == "30/06/2027"
+    assert moved.target_change_reason == "The audit was widened."
+
+    # The lead sorts the rows the other way round and uploads again: nothing new.
+    workbook = load_workbook(io.BytesIO(filled))
+    sheet = workbook[offline.SHEET]
+    top, below = offline.FIRST_ROW, offline.FIRST_ROW + 1
+    for column in range(1, len(offline.COLUMNS) + 1):
+        upper, lower = sheet.cell(row=top, column=column), sheet.cell(row=below, column=column)
+        upper.value, lower.value = lower.value, upper.value
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    again = offline_return_apply(round=cap_round, by=personas.health_lead, data=buffer.getvalue())
+    assert again.created == [] and again.already == 2
