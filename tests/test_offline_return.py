@@ -382,12 +382,18 @@ def test_rows_added_or_pasted_from_elsewhere_are_row_errors(client, personas, ca
     sheet.cell(row=end + 2, column=1, value=outsider.pk)
     sheet.cell(row=end + 2, column=2, value=outsider.version)
     sheet.cell(row=end + 2, column=progress, value="Pasted from another return")
+    sheet.cell(row=end + 3, column=1, value=10**30)  # past any id: not ours
+    sheet.cell(row=end + 3, column=progress, value="A forged id")
     sheet.cell(row=end + 4, column=3, value="A note under the table is ignored")
     buffer = io.BytesIO()
     workbook.save(buffer)
     check = offline.check_return(round=cap_round, user=personas.manager, data=buffer.getvalue())
-    assert [error.split(":")[0] for error in check.errors] == [f"Row {end + 1}", f"Row {end + 2}"]
-    assert "no action id" in check.errors[0]
+    assert [error.split(":")[0] for error in check.errors] == [
+        f"Row {end + 1}",
+        f"Row {end + 2}",
+        f"Row {end + 3}",
+    ]
+    assert "no action id" in check.errors[0] and "no action id" in check.errors[2]
     assert f"not in “{cap_round}”" in check.errors[1]
 
 

@@ -297,23 +297,22 @@ class ReturnRow:
     def is_empty(self) -> bool:
         return not any(self.values.values())
 
-    @property
-    def says_something(self) -> bool:
-        return bool(self.values["progress"] or self.values["next_steps"])
-
 
 class NotAReturn(UnreadableFile):
     """Readable, but not this round's offline return."""
 
 
 NOT_OURS = (
-    "This is not an offline return of this service. Download “My actions in this round” "
-    "as XLSX, fill that file in and upload it."
+    "This is not an offline return of this service. Download the return on this page "
+    "(an Excel workbook of your actions in the round), fill that file in and upload it."
 )
 
 
 def read_return(data: bytes, *, round: Round) -> list[ReturnRow]:
-    """The return's rows with an action id or anything written; UnreadableFile if none."""
+    """The rows under the headings with an action id or anything written in them.
+
+    NotAReturn (or the readers' UnreadableFile) when the file is not this round's return.
+    """
     if not data.startswith((b"PK\x03\x04", b"PK\x05\x06")):
         raise NotAReturn(
             "This file is not an Excel workbook (.xlsx). Upload the return you downloaded, "
@@ -368,16 +367,19 @@ def _columns(headings) -> dict[str, int]:
     return found
 
 
+MAX_ID = 2**31 - 1  # an id or version past any the database holds is not ours
+
+
 def _whole(value) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
-    return None
+    """An id or version as a spreadsheet keeps it (a number, or text of digits)."""
+    number = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif isinstance(value, float) and value.is_integer():
+        number = int(value)
+    elif isinstance(value, str) and value.strip().isdigit():
+        number = int(value.strip())
+    return number if number is not None and 0 < number <= MAX_ID else None
 
 
 # --------------------------------------------------------------------- 3. checking
