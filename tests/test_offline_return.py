@@ -665,3 +665,17 @@ def test_sorted_rows_and_date_cells_are_read_as_the_lead_meant(client, personas,
     workbook.save(buffer)
     again = offline_return_apply(round=cap_round, by=personas.health_lead, data=buffer.getvalue())
     assert again.created == [] and again.already == 2
+
+
+def test_the_preview_says_when_an_update_already_awaits_approval(client, personas, cap_round):
+    data = download(client, personas.health_lead, cap_round)
+    services.update_submit(
+        action=action("norfolk-cap-2017", "2.1"),
+        author=personas.health_lead,
+        rag=RAG.AMBER,
+        progress="Sent on the web.",
+    )
+    response = upload(client, cap_round, fill(data, {"2.1": {"progress": "Sent offline."}}))
+    (row,) = response.context["check"].new_rows
+    assert row.waiting.progress == "Sent on the web."
+    assert "is awaiting approval: this one goes beside it" in response.content.decode()

@@ -47,7 +47,16 @@ from actionplans import policy, services
 from actionplans.forms import ProgressUpdateForm
 from actionplans.importing.cells import cell_text
 from actionplans.importing.readers import MissingSheet, UnreadableFile, read_table
-from actionplans.models import RAG, Action, Agency, Plan, ProgressUpdate, Round, RoundAction
+from actionplans.models import (
+    RAG,
+    Action,
+    Agency,
+    Plan,
+    ProgressUpdate,
+    Round,
+    RoundAction,
+    UpdateStatus,
+)
 from actionplans.spreadsheets import xlsx_text
 
 from .selectors import round_items
@@ -398,6 +407,7 @@ class CheckedRow:
     target_change_reason: str
     submission_key: uuid.UUID
     existing: ProgressUpdate | None = None  # the same row, sent before: nothing new
+    waiting: ProgressUpdate | None = None  # another update of the action awaiting approval
 
     @property
     def rag_label(self) -> str:
@@ -623,11 +633,19 @@ def _rag(text: str, action: Action) -> str | None:
 
 
 def _find_sent(rows: list[CheckedRow]) -> None:
-    """Rows sent already (by this file or an identical row): their first update."""
+    """Rows sent already (by this file or an identical row): their first update. And
+    for the others, an update of the action still awaiting approval (the preview says
+    the new one goes beside it: neither replaces nor decides it)."""
     sent = ProgressUpdate.objects.filter(submission_key__in=[row.submission_key for row in rows])
     by_key = {update.submission_key: update for update in sent}
+    waiting = ProgressUpdate.objects.filter(
+        action_id__in=[row.action.pk for row in rows], status=UpdateStatus.PENDING
+    ).select_related("author", "recorded_for")
+    by_action = {update.action_id: update for update in waiting.order_by("submitted_at", "id")}
     for row in rows:
         row.existing = by_key.get(row.submission_key)
+        if row.existing is None:
+            row.waiting = by_action.get(row.action.pk)
 
 
 def _changed_since(number: int, version: int | None, action: Action) -> str:
