@@ -21,8 +21,11 @@ For leads who will not sign in to write twelve updates. Three steps, each alone:
    `submission_key` derived from the round, the action and what the row says: the
    same file twice gives the same keys, and `update_submit` returns the first update.
    A row whose action changed since the download is refused with who changed it,
-   unless that row was already sent. Rows with nothing to say are skipped. Any error
-   and nothing is written (`services.offline_return_apply` writes).
+   unless that row was already sent. Rows left empty (none of the columns to fill
+   written) are skipped; a row with a status or target but nothing done and nothing
+   next is refused, as the web form refuses it. A blank proposed status keeps the
+   current one. Any error and nothing is written (`services.offline_return_apply`
+   writes, with the rows' actions locked, and checks everything again first).
 
 Between the preview and the confirmation the file waits in `rounds.uploads`.
 """
