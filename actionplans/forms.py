@@ -8,6 +8,7 @@ from django.core.validators import MaxLengthValidator
 
 from reviews.models import Finding, Review
 
+from .importing.readers import MAX_FILE_BYTES
 from .models import (
     RAG,
     Action,
@@ -392,3 +393,22 @@ class MembershipForm(GovukFormMixin, forms.Form):
         )
         super().__init__(*args, **kwargs)
         self.fields["agencies"].queryset = membership.board.agencies.order_by("short_name")
+
+
+class OfflineReturnUploadForm(forms.Form):
+    """The filled-in offline return of a round: read and checked by `rounds.offline`."""
+
+    file = forms.FileField(
+        label="Your filled-in return",
+        help_text="The workbook (.xlsx) you downloaded from this page, up to 10 MB.",
+        error_messages={"required": "Choose the filled-in return to upload."},
+        widget=forms.ClearableFileInput(attrs={"class": "govuk-file-upload", "accept": ".xlsx"}),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_FILE_BYTES:
+            raise forms.ValidationError(
+                f"The file must be smaller than {MAX_FILE_BYTES // 1024 // 1024} MB."
+            )
+        return upload

@@ -14,20 +14,11 @@ from reviews.models import Board
 
 from . import policy
 from .importing.forms import UploadForm, check_upload, confirm_upload
-from .importing.readers import MAX_FILE_BYTES
 from .importing.services import ImportRefused
 from .importing.uploads import discard_upload, stored_upload
+from .views.common import upload_too_large
 
 PREVIEW_TEMPLATE = "actionplans/imports/preview.html"
-# The file limit, plus room for the form's other fields and the multipart framing.
-MAX_REQUEST_BYTES = MAX_FILE_BYTES + 64 * 1024
-
-
-def _declared_size(request) -> int:
-    try:
-        return int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        return 0
 
 
 def _board_for_import(request, board_slug: str) -> Board:
@@ -56,7 +47,7 @@ def choose_board(request):
 
 def upload(request, board_slug):
     board = _board_for_import(request, board_slug)
-    if request.method == "POST" and _declared_size(request) > MAX_REQUEST_BYTES:
+    if request.method == "POST" and upload_too_large(request):
         # Refused before Django reads the body, so a huge upload never reaches the disk.
         context = {"board": board, "form": UploadForm(board=board), "too_large": True}
         return render(request, "actionplans/imports/upload.html", context, status=413)

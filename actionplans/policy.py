@@ -32,6 +32,7 @@ from .models import (
     ProgressUpdate,
     Role,
     Round,
+    RoundAction,
     UpdateStatus,
 )
 
@@ -299,6 +300,32 @@ def can_view_round(user, round: Round) -> bool:
 
 def can_see_rounds(user) -> bool:
     return manages_a_board(user) or bool(lead_agency_ids(user))
+
+
+def offline_return_agency_ids(user, round: Round) -> set[int] | None:
+    """Whose actions the user's offline return of this round holds: None for the board's
+    business manager (every agency's), else the user's own agencies that are asked in
+    the round (empty: none, so no return)."""
+    if round.board_id not in board_ids(user):
+        return set()
+    if can_manage_rounds(user, round.board_id):
+        return None
+    if not _has_role(user, round.board_id, Role.LEAD):
+        return set()
+    mine = lead_agency_ids(user)
+    return set(
+        RoundAction.objects.filter(round=round, agency_id__in=mine).values_list(
+            "agency_id", flat=True
+        )
+    )
+
+
+def can_use_offline_return(user, round: Round) -> bool:
+    """Download the round's actions as a workbook and upload it filled in: the board's
+    business managers (for any agency, recorded on its behalf), and leads whose agencies
+    have actions in the round (their own actions only). A closed round takes no uploads;
+    the service says so."""
+    return offline_return_agency_ids(user, round) != set()
 
 
 def can_see_outbox(user) -> bool:

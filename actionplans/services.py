@@ -69,7 +69,7 @@ def _lock_action(action_id: int) -> Action:
     return Action.objects.select_for_update().select_related("plan").get(pk=action_id)
 
 
-def _stale_changes(action: Action, expected_version: int) -> tuple[list[StaleChange], str]:
+def stale_changes(action: Action, expected_version: int) -> tuple[list[StaleChange], str]:
     """What changed since the version the user saw, from the history table."""
     seen = action.history.filter(version=expected_version).order_by("-history_date").first()
     latest = action.history.order_by("-history_date").first()
@@ -85,7 +85,7 @@ def _stale_changes(action: Action, expected_version: int) -> tuple[list[StaleCha
 
 def _check_version(action: Action, expected_version: int | None) -> None:
     if expected_version is not None and action.version != expected_version:
-        changes, who = _stale_changes(action, expected_version)
+        changes, who = stale_changes(action, expected_version)
         raise StaleEditError(action, changes, who)
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import account, actions, boards, people, plans, updates
+from .views import account, actions, boards, offline, people, plans, updates
 
 app_name = "actionplans"
 
@@ -29,6 +29,17 @@ urlpatterns = [
     path("updates/<int:pk>/edit/", updates.update_edit, name="update_edit"),
     path("updates/<int:pk>/approve/", updates.update_approve, name="update_approve"),
     path("updates/<int:pk>/return/", updates.update_return, name="update_return"),
+    path(
+        "rounds/<int:pk>/return.xlsx",
+        offline.offline_return_download,
+        name="offline_return_download",
+    ),
+    path("rounds/<int:pk>/return/", offline.offline_return_upload, name="offline_return_upload"),
+    path(
+        "rounds/<int:pk>/return/confirm/",
+        offline.offline_return_confirm,
+        name="offline_return_confirm",
+    ),
     path("account/two-factor/", account.two_factor_account, name="two_factor"),
     path("account/two-factor/set-up/", account.two_factor_setup, name="two_factor_setup"),
     path("account/two-factor/code/", account.two_factor_verify, name="two_factor_verify"),

@@ -9,7 +9,8 @@ update) is a second sheet in XLSX and a file of its own in CSV.
 
 Headings come from `actionplans.importing.headers`, so an export imports straight back.
 Every text cell goes through `neutralise` (a leading `= + - @`, tab or CR gets a
-single quote, the OWASP way), which the importer takes off again. CSV is UTF-8 with a
+single quote, the OWASP way; in XLSX through `actionplans.spreadsheets.xlsx_text`,
+shared with the offline return), which the importer takes off again. CSV is UTF-8 with a
 BOM (so Excel reads it as UTF-8), dates ISO 8601; XLSX dates are date cells shown
 day first. Nothing here writes to the database.
 """
@@ -26,7 +27,6 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
@@ -34,10 +34,13 @@ from actionplans import selectors
 from actionplans.importing.cells import neutralise
 from actionplans.importing.headers import DERIVED, FIELDS_BY_KEY, UPDATE_HEADINGS
 from actionplans.models import Action, Plan, ProgressUpdate
+from actionplans.spreadsheets import (  # noqa: F401 - the export views use these from here
+    XLSX_CONTENT_TYPE,
+    XLSX_MAX_CELL,
+    xlsx_text,
+)
 
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
-XLSX_MAX_CELL = 32_767  # Excel refuses longer cells; CSV keeps every character
 XLSX_DATE_FORMAT = "DD/MM/YYYY"
 
 type Cell = str | datetime.date | None
@@ -220,14 +223,6 @@ def _write_sheet(worksheet, sheet: Sheet) -> None:
     wrap = Alignment(wrap_text=True, vertical="top")
     for row in sheet.rows:
         worksheet.append([_xlsx_cell(worksheet, value, wrap) for value in row])
-
-
-def xlsx_text(value: str) -> str:
-    """Text Excel accepts: no control characters, at most 32,767 characters, no formula."""
-    text = ILLEGAL_CHARACTERS_RE.sub("", value)
-    if len(text) > XLSX_MAX_CELL - 1:  # room for the quote `neutralise` may add
-        text = text[: XLSX_MAX_CELL - 2] + "…"
-    return neutralise(text)
 
 
 def _xlsx_cell(worksheet, value: Cell, wrap: Alignment):

@@ -1,11 +1,14 @@
 """Two people at once: nothing lost, nothing silently overwritten (real PostgreSQL)."""
 
+import datetime
+import io
 import threading
 import uuid
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection
+from openpyxl import load_workbook
 
 from actionplans import services
 from actionplans.models import (
@@ -19,6 +22,8 @@ from actionplans.models import (
     Role,
     UpdateStatus,
 )
+from actionplans.rounds import offline
+from actionplans.rounds.services import RoundRequest, offline_return_apply, round_open
 from reviews.models import Board
 
 pytestmark = [
@@ -155,3 +160,37 @@ def test_approvals_on_one_action_at_once_are_applied_one_after_the_other(board):
     assert action.version == 3
     assert ProgressUpdate.objects.filter(status=UpdateStatus.APPROVED).count() == 2
     assert action.history.filter(history_change_reason__startswith="Approved").count() == 2
+
+
+def test_the_same_offline_return_uploaded_twice_at_once_is_stored_once(board):
+    """Two tabs (or two servers) confirming one file: one makes the updates, the other
+    finds them made; nothing twice."""
+    manager, lead = board["managers"][0], board["leads"][0]
+    round = round_open(
+        request=RoundRequest(
+            board=Board.objects.get(slug="concurrency"),
+            name="Round",
+            deadline=datetime.date.today(),
+            meeting_date=datetime.date.today(),
+            plans=[Plan.objects.get(slug="concurrency-plan")],
+        ),
+        by=manager,
+    )
+    workbook = load_workbook(
+        io.BytesIO(offline.return_workbook(offline.return_scope(round=round, user=lead)))
+    )
+    sheet = workbook[offline.SHEET]
+    progress = offline.COLUMNS.index(offline.BY_KEY["progress"]) + 1
+    for row in range(offline.FIRST_ROW, offline.FIRST_ROW + len(board["actions"])):
+        sheet.cell(row=row, column=progress, value=f"Progress in row {row}")
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+
+    def confirm():
+        return offline_return_apply(round=round, by=lead, data=buffer.getvalue())
+
+    results, errors = run_together([confirm, confirm])
+    assert errors == [None, None]
+    assert sorted(len(result.created) for result in results) == [0, 3]
+    assert sorted(result.already for result in results) == [0, 3]
+    assert ProgressUpdate.objects.filter(round=round).count() == 3

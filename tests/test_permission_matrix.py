@@ -6,12 +6,15 @@ viewer must get 404) and the action is led by a Norfolk health body (so the heal
 may report on it and the police lead may not).
 """
 
+import datetime
+
 import pytest
 from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from actionplans import services
 from actionplans.models import RAG, Action, Agency, Membership, Objective, Plan, Theme
+from actionplans.rounds.services import RoundRequest, round_open
 from reporting.models import RenderedReport
 from reviews.models import Finding, Review
 
@@ -93,6 +96,22 @@ MATRIX = {
         "POST": only({"manager": 400}),
     },
     "actionplans:update_return": manager_form(),
+    # The offline return of the open round over the CAP plan: its managers, and the leads
+    # asked in it (the health lead leads 2.1; no police force leads a CAP action).
+    "actionplans:offline_return_download": {
+        "GET": only({"manager": 200, "health_lead": 200}),
+        "POST": everyone(NOT_ALLOWED),
+    },
+    # An empty upload is the form again with its error.
+    "actionplans:offline_return_upload": {
+        "GET": only({"manager": 200, "health_lead": 200}),
+        "POST": only({"manager": 200, "health_lead": 200}),
+    },
+    # Without a token (or with another's) the upload is gone: 400 with the upload page.
+    "actionplans:offline_return_confirm": {
+        "GET": everyone(NOT_ALLOWED, stockton=NOT_ALLOWED),
+        "POST": only({"manager": 400, "health_lead": 400}),
+    },
     # Every signed-in user manages their own two-factor sign-in. Without a button
     # chosen the account page says 400; without a code the setup form shows its error;
     # with two-factor sign-in off the code page sends them on.
@@ -190,6 +209,16 @@ def objects(seed, personas):
     plan = Plan.objects.get(slug="norfolk-cap-2017")
     action = Action.objects.get(plan=plan, ref="2.1")
     assert action.lead_agency.kind == "health"
+    round = round_open(
+        request=RoundRequest(
+            board=plan.board,
+            name="Q3 board",
+            deadline=datetime.date.today() + datetime.timedelta(days=30),
+            meeting_date=datetime.date.today() + datetime.timedelta(days=40),
+            plans=[plan],
+        ),
+        by=personas.manager,
+    )
     update = services.update_submit(
         action=action, author=personas.health_lead, rag=RAG.AMBER, progress="Audit under way."
     )
@@ -199,6 +228,7 @@ def objects(seed, personas):
     report.plans.set([plan])
     report.file.save("pack.pdf", ContentFile(b"%PDF-1.7"))
     return {
+        "round": round,
         "report": report,
         "plan": plan,
         "action": action,
@@ -229,6 +259,9 @@ def url_for(name: str, o: dict) -> str:
         "actionplans:update_edit": {"pk": o["update"].pk},
         "actionplans:update_approve": {"pk": o["update"].pk},
         "actionplans:update_return": {"pk": o["update"].pk},
+        "actionplans:offline_return_download": {"pk": o["round"].pk},
+        "actionplans:offline_return_upload": {"pk": o["round"].pk},
+        "actionplans:offline_return_confirm": {"pk": o["round"].pk},
         "actionplans:review_detail": {"pk": o["review"].pk},
         "actionplans:review_edit": {"pk": o["review"].pk},
         "actionplans:finding_create": {"review_pk": o["review"].pk},

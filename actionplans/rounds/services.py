@@ -1,4 +1,5 @@
-"""Writes for the round: open it, record the board's decisions, close it.
+"""Writes for the round: open it, record the board's decisions, close it; take an
+offline return.
 
 Each checks the policy, works in one transaction and records who did it in history.
 Email goes out through `actionplans.notifications` after the transaction commits.
@@ -22,10 +23,10 @@ from actionplans.models import (
     RoundPlan,
     RoundStatus,
 )
-from actionplans.services import action_close, stamp
+from actionplans.services import action_close, stamp, update_record, update_submit
 from actionplans.signals import round_closed
 
-from . import selectors
+from . import offline, selectors
 
 logger = logging.getLogger(__name__)
 
@@ -210,3 +211,71 @@ def _announce_closed(round: Round, by) -> None:
     for receiver, outcome in round_closed.send_robust(sender=Round, round=round, by=by):
         if isinstance(outcome, Exception):
             logger.error("After closing round %s, %s failed: %r", round.pk, receiver, outcome)
+
+
+# The offline return: a workbook of the round's actions, filled in and uploaded.
+
+
+@dataclass(frozen=True)
+class ReturnOutcome:
+    created: list  # the updates made now
+    already: int  # rows sent before (the same file again): nothing new
+    skipped: int  # rows left empty
+    on_behalf: bool
+
+
+class ReturnRefused(Exception):  # noqa: N818 - a domain outcome, named as users say it
+    """A row (or the file) failed a check: nothing was written; `check` lists every problem."""
+
+    def __init__(self, check: offline.ReturnCheck):
+        super().__init__("; ".join(check.problems))
+        self.check = check
+
+
+@transaction.atomic
+def offline_return_apply(*, round: Round, by, data: bytes) -> ReturnOutcome:
+    """Each filled row of the return becomes an update, through the web form's service:
+    a lead's wait for approval (`update_submit`); a business manager's are recorded on the
+    agency's behalf and approved at once (`update_record`).
+
+    All or nothing: the rows are checked again with their actions locked, and any
+    problem (or any refusal by the update services) writes nothing. The same file
+    twice creates nothing new: each row's submission key comes from what it says.
+    """
+    if not policy.can_use_offline_return(by, round):
+        raise PermissionDenied
+    locked = _lock_open(round)
+    check = offline.check_return(round=locked, user=by, data=data, lock=True)
+    if check.refused:
+        raise ReturnRefused(check)
+    created = []
+    for row in check.new_rows:
+        try:
+            if check.on_behalf:
+                update = update_record(
+                    action=row.action,
+                    recorder=by,
+                    submission_key=row.submission_key,
+                    **row.update_data(),
+                )
+            else:
+                update = update_submit(
+                    action=row.action,
+                    author=by,
+                    submission_key=row.submission_key,
+                    **row.update_data(),
+                )
+        except ValidationError as error:
+            check.errors.append(f"Row {row.number} (action {row.action.ref}): {_said(error)}")
+            raise ReturnRefused(check) from error
+        created.append(update)
+    return ReturnOutcome(
+        created=created,
+        already=len(check.sent_rows),
+        skipped=len(check.skipped),
+        on_behalf=check.on_behalf,
+    )
+
+
+def _said(error: ValidationError) -> str:
+    return " ".join(str(message) for message in error.messages)

@@ -7,6 +7,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from actionplans import policy, selectors, services
 from actionplans.forms import ActionForm, CommentForm
+from actionplans.rounds.selectors import lead_rounds
 
 from .common import is_htmx, visible_action_or_404, visible_plan_or_404
 from .updates import decision_ids
@@ -160,5 +161,9 @@ def my_actions(request):
     return render(
         request,
         "actionplans/my_actions.html",
-        {"actions": selectors.my_actions(user=request.user), "today": timezone.localdate()},
+        {
+            "actions": selectors.my_actions(user=request.user),
+            "rounds": lead_rounds(user=request.user),
+            "today": timezone.localdate(),
+        },
     )

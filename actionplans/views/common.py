@@ -2,7 +2,21 @@ from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 
 from actionplans import policy, services
+from actionplans.importing.readers import MAX_FILE_BYTES
 from actionplans.models import Action, Plan, ProgressUpdate
+
+# The file limit, plus room for the form's other fields and the multipart framing.
+MAX_REQUEST_BYTES = MAX_FILE_BYTES + 64 * 1024
+
+
+def upload_too_large(request) -> bool:
+    """Whether the request says it is larger than an upload may be: refused before Django
+    reads the body, so a huge upload never reaches the disk."""
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    return declared > MAX_REQUEST_BYTES
 
 
 def visible_plan_or_404(user, slug: str) -> Plan:
