@@ -1,6 +1,7 @@
 from django.urls import reverse
 
 from . import policy
+from .rounds.selectors import waiting_count
 
 
 def navigation(request):
@@ -14,8 +15,11 @@ def navigation(request):
     ]
     if policy.can_see_my_actions(user):
         items.append(("mine", "My actions", reverse("actionplans:my_actions")))
+    if policy.can_see_rounds(user):
+        items.append(("rounds", "Rounds", reverse("actionplans:round_list")))
     if policy.can_see_approval_queue(user):
-        items.append(("queue", "Approvals", reverse("actionplans:approval_queue")))
+        waiting = waiting_count(user=user)
+        items.append(("queue", f"Approvals ({waiting})", reverse("actionplans:approval_queue")))
     items += [
         ("reviews", "Reviews", reverse("actionplans:review_list")),
         ("agencies", "Agencies", reverse("actionplans:agency_list")),

@@ -54,6 +54,7 @@ def _detail_context(request, action, comment_form=None):
         "flags": action.flags(),
         "can_edit": policy.can_edit_action(user, action),
         "can_submit": policy.can_submit_update(user, action),
+        "can_record": policy.can_record_update(user, action) and not action.is_closed,
         "can_comment": policy.can_comment(user, action),
         "editable_update_ids": {
             u.pk for u in action.updates.all() if policy.can_edit_update(user, u)

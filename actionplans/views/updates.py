@@ -34,6 +34,37 @@ def update_submit(request, pk):
     return _update_form_page(request, form, action, title="Report progress")
 
 
+@require_http_methods(["GET", "POST"])
+def update_record(request, pk):
+    """A manager records an update received from the lead agency: approved at once."""
+    action = visible_action_or_404(request.user, pk)
+    if not policy.can_record_update(request.user, action):
+        raise PermissionDenied
+    form = ProgressUpdateForm(request.POST or None, action=action)
+    if request.method == "POST" and form.is_valid():
+        try:
+            update = services.update_record(
+                action=action,
+                recorder=request.user,
+                submission_key=form.cleaned_data["submission_key"],
+                **form.update_data(),
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"Update {update.byline} saved and approved.")
+            return redirect(action)
+    agency = action.lead_agency.name if action.lead_agency else "the lead"
+    return _update_form_page(
+        request,
+        form,
+        action,
+        title=f"Record an update received from {agency}",
+        submit_label="Save and approve",
+        recording=True,
+    )
+
+
 def _update_form_page(request, form, action, *, title: str, **context):
     """The progress update form of an action: a new update, or one being changed."""
     return render(
