@@ -138,13 +138,14 @@ class DecisionForm(GovukFormMixin, forms.Form):
         ],
         widget=GovukRadios,
         required=False,
+        help_text="Leave it unanswered if the board has not discussed it yet.",
     )
     challenge = forms.CharField(
         label="The board's challenge",
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
-        help_text="Needed for “Not yet”: what the board wants to see before it signs the "
-        "action off. It goes to the lead as a returned update would.",
+        help_text="What the board wants to see before it signs the action off. It goes to "
+        "the lead as a returned update would.",
     )
 
     def clean(self):
