@@ -246,6 +246,22 @@ def test_tracker_counts_and_lists_follow_submit_approve_and_return(
     assert "Overdue" not in missing.content.decode()  # before the deadline
 
 
+def test_with_htmx_a_number_swaps_in_only_its_list(client, personas, the_round, plan):
+    client.force_login(personas.manager)
+    nscb = plan.actions.get(ref="1.1").lead_agency
+    url = reverse("actionplans:round_detail", args=[the_round.pk])
+    query = {"agency": nscb.pk, "state": "missing"}
+    partial = client.get(url, query, headers={"HX-Request": "true"}).content.decode()
+    assert 'id="list"' in partial and "<html" not in partial
+    assert "Response rate" not in partial
+    full = client.get(url, query).content.decode()
+    assert "<html" in full and 'id="list"' in full
+    restored = client.get(
+        url, query, headers={"HX-Request": "true", "HX-History-Restore-Request": "true"}
+    )
+    assert "<html" in restored.content.decode()
+
+
 def test_missing_replies_stand_out_after_the_deadline(client, personas, the_round, plan):
     Round.objects.filter(pk=the_round.pk).update(
         deadline=TODAY - datetime.timedelta(days=1), meeting_date=TODAY
@@ -332,6 +348,8 @@ def test_manager_records_an_update_for_the_agency_and_it_is_approved(
     page = client.get(action.get_absolute_url()).content.decode()
     assert f"recorded by {personas.manager.get_full_name()} for Health" in page
     assert _row(_tracker(client, the_round), "Health").count(ItemState.APPROVED) == 1
+    history = client.get(reverse("actionplans:action_history", args=[action.pk])).content
+    assert f"recorded by {personas.manager.get_full_name()} for Health" in history.decode()
 
 
 def test_a_lead_cannot_record_on_an_agencys_behalf(client, personas, action):
@@ -504,3 +522,21 @@ def test_chair_sees_no_rounds_or_approvals_in_the_navigation(client, personas):
     page = client.get(reverse("actionplans:plan_list")).content.decode()
     assert "Approvals (" not in page
     assert reverse("actionplans:round_list") not in page
+
+
+def test_round_pages_do_not_grow_with_the_updates(client, personas, the_round, plan):
+    """The tracker and a lead's round page: as many queries with one update as with two."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries(user):
+        client.force_login(user)
+        with CaptureQueriesContext(connection) as captured:
+            _tracker(client, the_round)
+        return len(captured)
+
+    first, second = (Action.objects.get(plan=plan, ref=ref) for ref in ("2.1", "2.2"))
+    services.update_submit(action=first, author=personas.health_lead, rag=RAG.AMBER, progress="x")
+    one = queries(personas.manager), queries(personas.health_lead)
+    services.update_submit(action=second, author=personas.health_lead, rag=RAG.AMBER, progress="y")
+    assert (queries(personas.manager), queries(personas.health_lead)) == one

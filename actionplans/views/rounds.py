@@ -10,6 +10,8 @@ from actionplans.models import Round
 from actionplans.rounds import selectors, services
 from actionplans.rounds.forms import DecisionForm, RoundForm
 
+from .common import is_htmx
+
 
 def _round_or_404(user, pk: int) -> Round:
     """A round of another board is "not found"; one the user may not see is refused."""
@@ -76,7 +78,10 @@ def round_detail(request, pk):
         agency=request.GET.get("agency", ""),
         state=request.GET.get("state", ""),
     )
-    return render(request, "actionplans/rounds/round_detail.html", {"page": page, "round": round})
+    template = "actionplans/rounds/round_detail.html"
+    if is_htmx(request) and not request.headers.get("HX-History-Restore-Request"):
+        template += "#state_list"  # the list behind a number of the tracker
+    return render(request, template, {"page": page, "round": round})
 
 
 @require_http_methods(["GET", "POST"])

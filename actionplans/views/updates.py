@@ -54,12 +54,12 @@ def update_record(request, pk):
         else:
             messages.success(request, f"Update {update.byline} saved and approved.")
             return redirect(action)
-    agency = action.lead_agency.name if action.lead_agency else "the lead"
+    form.fields["rag"].label = "RAG status the agency reports"
     return _update_form_page(
         request,
         form,
         action,
-        title=f"Record an update received from {agency}",
+        title="Record an update received from the agency",
         submit_label="Save and approve",
         recording=True,
     )
