@@ -193,6 +193,7 @@ def test_preview_lists_actions_nobody_can_be_asked_for(client, personas, plan):
     )
     page = response.content.decode()
     assert "Actions nobody can be asked for" in page
+    assert "Nobody can be asked for the actions of 1 agency: it has no lead user." in page
     assert [ask.agency for ask in response.context["preview"].unasked] == [orphan]
     assert reverse("actionplans:person_add", args=[plan.board.slug]) in page
     assert reverse("actionplans:update_record", args=[action.pk]) in page
@@ -540,3 +541,9 @@ def test_round_pages_do_not_grow_with_the_updates(client, personas, the_round, p
     one = queries(personas.manager), queries(personas.health_lead)
     services.update_submit(action=second, author=personas.health_lead, rag=RAG.AMBER, progress="y")
     assert (queries(personas.manager), queries(personas.health_lead)) == one
+
+
+def test_rounds_is_the_current_menu_item_on_a_round_page(client, personas, the_round):
+    client.force_login(personas.manager)
+    page = _tracker(client, the_round).content.decode()
+    assert f'href="{reverse("actionplans:round_list")}" aria-current="true"' in page
