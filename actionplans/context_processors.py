@@ -1,6 +1,7 @@
 from django.urls import reverse
 
 from . import policy
+from .rounds.selectors import waiting_count
 
 
 def navigation(request):
@@ -14,12 +15,17 @@ def navigation(request):
     ]
     if policy.can_see_my_actions(user):
         items.append(("mine", "My actions", reverse("actionplans:my_actions")))
+    if policy.can_see_rounds(user):
+        items.append(("rounds", "Rounds", reverse("actionplans:round_list")))
     if policy.can_see_approval_queue(user):
-        items.append(("queue", "Approvals", reverse("actionplans:approval_queue")))
+        waiting = waiting_count(user=user)
+        items.append(("queue", f"Approvals ({waiting})", reverse("actionplans:approval_queue")))
     items += [
         ("reviews", "Reviews", reverse("actionplans:review_list")),
         ("agencies", "Agencies", reverse("actionplans:agency_list")),
     ]
     if policy.manages_a_board(user):
         items.append(("people", "People", reverse("actionplans:people_list")))
-    return {"nav_items": items}
+    match = getattr(request, "resolver_match", None)
+    on_a_round = bool(match and (match.url_name or "").startswith("round_"))
+    return {"nav_items": items, **({"nav_active": "rounds"} if on_a_round else {})}

@@ -93,9 +93,12 @@ def plan_sections(plan: Plan) -> list[PlanSection]:
 
     Plans with themes print theme by theme (the CAP, the JTAI's agency sections);
     otherwise by the finding or recommendation each action answers; objectives
-    group actions inside a section.
+    group actions inside a section. Actions the board signed off (closed) are not on
+    the live plan: `signed_off_actions` lists them apart.
     """
-    actions = list(action_queryset().filter(plan=plan).order_by("position", "id"))
+    actions = list(
+        action_queryset().filter(plan=plan, closed_on__isnull=True).order_by("position", "id")
+    )
     sections: dict[object, PlanSection] = {}
     if plan.themes.exists():
         for theme in plan.themes.all():
@@ -116,6 +119,13 @@ def plan_sections(plan: Plan) -> list[PlanSection]:
     return [section for section in sections.values() if section.groups or section.theme]
 
 
+def signed_off_actions(plan: Plan) -> list[Action]:
+    """The plan's actions the board signed off: closed, off the live plan, kept here."""
+    return list(
+        action_queryset().filter(plan=plan, closed_on__isnull=False).order_by("position", "id")
+    )
+
+
 def _finding_title(finding: Finding) -> str:
     return f"{finding.get_kind_display()} {finding.number}"
 
@@ -133,7 +143,7 @@ def action_detail(pk: int) -> Action:
         .prefetch_related(
             Prefetch(
                 "updates",
-                queryset=ProgressUpdate.objects.select_related("author").order_by(
+                queryset=ProgressUpdate.objects.select_related("author", "recorded_for").order_by(
                     "-as_at", "-submitted_at"
                 ),
             )
@@ -378,7 +388,7 @@ def approval_queue(*, user) -> QuerySet[ProgressUpdate]:
     boards = policy.managed_boards(user).values("pk")
     return (
         ProgressUpdate.objects.filter(status=UpdateStatus.PENDING, action__plan__board__in=boards)
-        .select_related("action", "action__plan", "action__lead_agency", "author")
+        .select_related("action", "action__plan", "action__lead_agency", "author", "recorded_for")
         .order_by("submitted_at", "id")
     )
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import account, actions, boards, offline, people, plans, updates
+from .views import account, actions, boards, offline, people, plans, rounds, updates
 
 app_name = "actionplans"
 
@@ -25,6 +25,7 @@ urlpatterns = [
     path("actions/<int:pk>/history/", actions.action_history, name="action_history"),
     path("actions/<int:pk>/comments/", actions.comment_add, name="comment_add"),
     path("actions/<int:pk>/updates/new/", updates.update_submit, name="update_submit"),
+    path("actions/<int:pk>/updates/record/", updates.update_record, name="update_record"),
     path("updates/", updates.approval_queue, name="approval_queue"),
     path("updates/<int:pk>/edit/", updates.update_edit, name="update_edit"),
     path("updates/<int:pk>/approve/", updates.update_approve, name="update_approve"),
@@ -40,6 +41,11 @@ urlpatterns = [
         offline.offline_return_confirm,
         name="offline_return_confirm",
     ),
+    path("rounds/", rounds.round_list, name="round_list"),
+    path("rounds/new/<slug:board_slug>/", rounds.round_open, name="round_open"),
+    path("rounds/<int:pk>/", rounds.round_detail, name="round_detail"),
+    path("rounds/<int:pk>/decisions/", rounds.round_decisions, name="round_decisions"),
+    path("rounds/<int:pk>/close/", rounds.round_close, name="round_close"),
     path("account/two-factor/", account.two_factor_account, name="two_factor"),
     path("account/two-factor/set-up/", account.two_factor_setup, name="two_factor_setup"),
     path("account/two-factor/code/", account.two_factor_verify, name="two_factor_verify"),

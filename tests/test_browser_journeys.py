@@ -51,8 +51,11 @@ def browser():
 def open_page(browser, live_server, seed):
     contexts = []
 
-    def open_as(username, *, javascript=True):
-        context = browser.new_context(java_script_enabled=javascript, bypass_csp=False)
+    def open_as(username, *, javascript=True, width=None):
+        viewport = {"width": width, "height": 900} if width else None
+        context = browser.new_context(
+            java_script_enabled=javascript, bypass_csp=False, viewport=viewport
+        )
         contexts.append(context)
         page = context.new_page()
         page.goto(f"{live_server.url}/accounts/login/")
@@ -198,3 +201,66 @@ def test_manager_sets_up_two_factor_sign_in_and_signs_in_with_a_code(
     page.get_by_role("button", name="Continue").click()
     page.wait_for_url(f"{live_server.url}/actions/")
     context.close()
+
+
+def test_manager_opens_a_round_and_a_lead_follows_it_on_a_phone(open_page, live_server):
+    import datetime
+
+    from actionplans.models import Action, Round
+
+    action = Action.objects.get(plan__slug="norfolk-cap-2017", ref="2.1")
+    deadline = datetime.date.today() + datetime.timedelta(days=14)
+    meeting = deadline + datetime.timedelta(days=14)
+
+    manager = open_page("manager", width=1366)
+    manager.get_by_role("link", name="Rounds").click()
+    assert axe_violations(manager) == []
+    manager.get_by_role("link", name="Open a round for NSCB").click()
+    manager.get_by_label("Name of the round").fill("Q3 2026/27 – board 20 January 2027")
+    for prefix, day in (("deadline", deadline), ("meeting_date", meeting)):
+        manager.locator(f"#id_{prefix}_0").fill(str(day.day))
+        manager.locator(f"#id_{prefix}_1").fill(str(day.month))
+        manager.locator(f"#id_{prefix}_2").fill(str(day.year))
+    manager.get_by_label("Serious Case Review Composite Action Plan January 2017").check()
+    manager.get_by_role("button", name="Check").click()
+    manager.get_by_role("heading", name="Check the round before you open it").wait_for()
+    assert manager.get_by_role("heading", name="Who will be asked").is_visible()
+    assert axe_violations(manager) == []
+    assert not Round.objects.exists()
+    manager.get_by_role("button", name="Open the round").click()
+    manager.wait_for_url("**/rounds/*/")
+    round = Round.objects.get()
+    assert "is open" in manager.content()
+    assert axe_violations(manager) == []
+
+    lead = open_page("health-lead", width=390)
+    assert "You owe 2 updates by" in lead.content()
+    for path in (
+        round.get_absolute_url(),
+        "/actions/mine/",
+        f"/actions/{action.pk}/updates/new/",
+    ):
+        lead.goto(f"{live_server.url}{path}")
+        width = lead.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"{path} scrolls sideways at 390 px ({width} px wide)"
+        assert axe_violations(lead) == [], path
+    lead.goto(f"{live_server.url}{round.get_absolute_url()}")
+    lead.get_by_role("link", name="Report progress on action 2.1").click()
+    lead.get_by_label("What has been done").fill("Audit of referrals under way.")
+    lead.get_by_role("button", name="Send for approval").click()
+    lead.wait_for_url(f"{live_server.url}/actions/{action.pk}/")
+    lead.goto(f"{live_server.url}{round.get_absolute_url()}")
+    lead.get_by_role("link", name="Change your update on action 2.1").wait_for()
+
+    manager.goto(f"{live_server.url}/")
+    assert "1 update waiting for approval" in manager.content()
+    manager.goto(f"{live_server.url}{round.get_absolute_url()}")
+    manager.get_by_role("link", name="1 Waiting for approval: Health").click()  # htmx
+    manager.wait_for_url("**state=waiting**")
+    manager.get_by_role("heading", name="waiting for approval (1)").wait_for()
+    manager.wait_for_function("document.activeElement && document.activeElement.id === 'list'")
+    assert axe_violations(manager) == []
+    manager.set_viewport_size({"width": 390, "height": 900})
+    manager.goto(f"{live_server.url}{round.get_absolute_url()}")
+    assert manager.evaluate("document.documentElement.scrollWidth") <= 390
+    assert axe_violations(manager) == []

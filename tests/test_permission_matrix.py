@@ -175,6 +175,22 @@ MATRIX = {
     "reporting:round_pack": {"GET": everyone(404), "POST": everyone(NOT_ALLOWED)},
     "reporting:report_status": READ_NORFOLK,
     "reporting:report_download": READ_NORFOLK,
+    # Rounds (the open Norfolk round of the fixture): managers run them; a lead sees the
+    # rounds that ask them and their own agencies' actions in one; chair and viewer not.
+    "actionplans:round_list": {
+        "GET": only({"manager": 200, "police_lead": 200, "health_lead": 200}, stockton=403),
+        "POST": everyone(NOT_ALLOWED),
+    },
+    "actionplans:round_open": manager_form(),
+    "actionplans:round_detail": {
+        "GET": only({"manager": 200, "police_lead": 200, "health_lead": 200}),
+        "POST": everyone(NOT_ALLOWED),
+    },
+    # Saving no decision records nothing and goes back to the round.
+    "actionplans:round_decisions": manager_form(post=302),
+    "actionplans:round_close": manager_form(post=302),
+    # A manager records an update received from the agency (an empty form: its errors).
+    "actionplans:update_record": manager_form(),
 }
 
 UNKNOWN_TOKEN = "6f1c0a52-9d4e-4a51-8d07-2f6a3f0e6b11"
@@ -227,6 +243,16 @@ def objects(seed, personas):
     )
     report.plans.set([plan])
     report.file.save("pack.pdf", ContentFile(b"%PDF-1.7"))
+    round = round_open(
+        request=RoundRequest(
+            board=plan.board,
+            name="Q3 2026/27 – board 20 January 2027",
+            deadline=datetime.date.today() + datetime.timedelta(days=14),
+            meeting_date=datetime.date.today() + datetime.timedelta(days=28),
+            plans=[plan],
+        ),
+        by=personas.manager,
+    )
     return {
         "round": round,
         "report": report,
@@ -285,6 +311,11 @@ def url_for(name: str, o: dict) -> str:
         "reporting:changes": {"slug": o["plan"].slug},
         "reporting:changes_pdf": {"slug": o["plan"].slug},
         "reporting:round_pack": {"pk": 999999},
+        "actionplans:round_open": {"board_slug": o["plan"].board.slug},
+        "actionplans:round_detail": {"pk": o["round"].pk},
+        "actionplans:round_decisions": {"pk": o["round"].pk},
+        "actionplans:round_close": {"pk": o["round"].pk},
+        "actionplans:update_record": {"pk": o["action"].pk},
         "reporting:report_status": {"pk": o["report"].pk},
         "reporting:report_download": {"pk": o["report"].pk},
     }.get(name, {})

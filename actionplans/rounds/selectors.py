@@ -9,6 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import Prefetch, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
 from actionplans import policy
@@ -135,6 +136,7 @@ class TrackerItem:
     item: RoundAction
     state: str
     update: ProgressUpdate | None  # the latest update of the action in this round
+    link: tuple[str, str] | None = None  # what the reader can do next: (label, url)
 
     @property
     def action(self) -> Action:
@@ -151,6 +153,17 @@ class TrackerItem:
         if self.update is None:
             return None
         return timezone.localdate(self.update.submitted_at)
+
+    @property
+    def reason(self) -> str:
+        """Why it came back: the board's challenge, or the manager's reason for returning."""
+        if self.state != ItemState.RETURNED:
+            return ""
+        if self.item.decision == BoardDecision.NOT_YET and (
+            self.update is None or self.update.submitted_at <= self.item.decided_at
+        ):
+            return self.item.challenge
+        return self.update.return_reason if self.update else ""
 
     @property
     def can_sign_off(self) -> bool:
@@ -277,14 +290,13 @@ def round_items(round: Round, *, agency_ids=None) -> list[TrackerItem]:
     latest: dict[int, ProgressUpdate] = {}
     for update in updates.order_by("submitted_at", "id"):
         latest[update.action_id] = update
-    return [
-        TrackerItem(
-            item=item,
-            state=_state(item, latest.get(item.action_id)),
-            update=latest.get(item.action_id),
-        )
-        for item in items.order_by("action__plan__title", "action__position", "action_id")
-    ]
+    result = []
+    for item in items.order_by("action__plan__title", "action__position", "action_id"):
+        update = latest.get(item.action_id)
+        if update is not None:
+            update.action = item.action  # the same action: no query to read it again
+        result.append(TrackerItem(item=item, state=_state(item, update), update=update))
+    return result
 
 
 def round_tracker(round: Round, *, on: datetime.date | None = None) -> Tracker:
@@ -343,6 +355,13 @@ class LeadRound:
     def returned(self) -> list[TrackerItem]:
         return [item for item in self.items if item.state == ItemState.RETURNED]
 
+    @property
+    def owed(self) -> list[TrackerItem]:
+        """Still to send: no update yet, or returned (by the manager or the board)."""
+        return [
+            item for item in self.items if item.state in (ItemState.MISSING, ItemState.RETURNED)
+        ]
+
 
 def lead_rounds(*, user) -> list[LeadRound]:
     """Open rounds that ask this user, with their own agencies' actions only."""
@@ -355,6 +374,138 @@ def lead_rounds(*, user) -> list[LeadRound]:
         items__action__lead_agency_id__in=agency_ids,
     ).distinct()
     return [
-        LeadRound(round=round, items=round_items(round, agency_ids=agency_ids))
-        for round in rounds.order_by("deadline", "id")
+        _with_lead_links(round, user, agency_ids) for round in rounds.order_by("deadline", "id")
     ]
+
+
+# The pages.
+
+
+@dataclass
+class BoardRounds:
+    """A board the manager manages, with its rounds (open first)."""
+
+    board: object
+    rounds: list[Round]
+
+
+@dataclass
+class RoundList:
+    boards: list[BoardRounds]
+    lead_rounds: list[Round]
+
+
+def round_list(*, user) -> RoundList:
+    """Managers: their boards' rounds, open first. Leads: the open rounds that ask them."""
+    boards = list(policy.managed_boards(user).order_by("name"))
+    rounds = list(
+        visible_rounds(user=user)
+        .filter(board__in=boards)
+        .order_by("-status", "-meeting_date", "-id")  # open first: "open" > "closed"
+    )
+    lead_ids = {lead_round.round.pk for lead_round in lead_rounds(user=user)}
+    return RoundList(
+        boards=[
+            BoardRounds(board=board, rounds=[r for r in rounds if r.board_id == board.pk])
+            for board in boards
+        ],
+        lead_rounds=list(
+            visible_rounds(user=user).filter(pk__in=lead_ids).order_by("deadline", "id")
+        ),
+    )
+
+
+@dataclass
+class StateList:
+    """The actions behind one number of the tracker: one agency, one state."""
+
+    row: AgencyRow
+    state: str
+    items: list[TrackerItem]
+
+    @property
+    def label(self) -> str:
+        return ItemState.LABELS[self.state]
+
+
+@dataclass
+class RoundPage:
+    """What the round page shows this user: the whole tracker, or their own actions."""
+
+    round: Round
+    tracker: Tracker | None = None  # managers
+    lead: LeadRound | None = None  # agency leads: their agencies' actions only
+    selected: StateList | None = None
+
+    @property
+    def past_deadline(self) -> bool:
+        return self.round.is_past_deadline(timezone.localdate())
+
+
+def agency_key(agency) -> str:
+    """How the tracker's links name an agency (`none` for actions with no lead agency)."""
+    return str(agency.pk) if agency else "none"
+
+
+def round_page(*, round: Round, user, agency: str = "", state: str = "") -> RoundPage:
+    if policy.can_manage_rounds(user, round.board_id):
+        tracker = round_tracker(round)
+        page = RoundPage(round=round, tracker=tracker)
+        if state in ItemState.COUNTED:
+            for row in tracker.rows:
+                if agency_key(row.agency) == agency:
+                    items = [item for item in row.items if item.state == state]
+                    page.selected = StateList(row=row, state=state, items=items)
+        return page
+    agency_ids = policy.lead_agency_ids(user)
+    return RoundPage(round=round, lead=_with_lead_links(round, user, agency_ids))
+
+
+def lead_link(item: TrackerItem, user) -> tuple[str, str] | None:
+    """What a lead does next on an item: report progress, or change the update they sent."""
+    update = item.update
+    challenged = item.state == ItemState.RETURNED and item.item.decision == BoardDecision.NOT_YET
+    if update is not None and not challenged and policy.can_edit_update(user, update):
+        label = "Change and resubmit" if item.state == ItemState.RETURNED else "Change your update"
+        return label, reverse("actionplans:update_edit", args=[update.pk])
+    owing = item.state in (ItemState.MISSING, ItemState.RETURNED, ItemState.NOT_DUE)
+    if owing and policy.can_submit_update(user, item.action):
+        return "Report progress", reverse("actionplans:update_submit", args=[item.action.pk])
+    return None
+
+
+def _with_lead_links(round: Round, user, agency_ids) -> LeadRound:
+    items = round_items(round, agency_ids=agency_ids)
+    for item in items:
+        item.link = lead_link(item, user)
+    return LeadRound(round=round, items=items)
+
+
+@dataclass
+class Home:
+    """The home page's panels: what a lead owes, how the manager's rounds are going."""
+
+    lead_rounds: list[LeadRound]
+    trackers: list[Tracker]
+    waiting: int | None  # updates waiting for approval (managers only)
+
+
+def waiting_count(*, user) -> int:
+    """Updates waiting for approval on the boards the user manages (one query)."""
+    return ProgressUpdate.objects.filter(
+        status=UpdateStatus.PENDING, action__plan__board__in=policy.managed_boards(user)
+    ).count()
+
+
+def home(*, user) -> Home:
+    manages = policy.manages_a_board(user)
+    open_rounds = Round.objects.none()
+    if manages:
+        open_rounds = Round.objects.filter(
+            status=RoundStatus.OPEN, board__in=policy.managed_boards(user)
+        ).order_by("deadline", "id")
+    return Home(
+        lead_rounds=lead_rounds(user=user),
+        trackers=[round_tracker(round) for round in open_rounds],
+        waiting=waiting_count(user=user) if manages else None,
+    )

@@ -279,3 +279,23 @@ def offline_return_apply(*, round: Round, by, data: bytes) -> ReturnOutcome:
 
 def _said(error: ValidationError) -> str:
     return " ".join(str(message) for message in error.messages)
+
+
+def round_decide_each(
+    *, round: Round, by, decisions: dict[int, tuple[str, str]]
+) -> dict[int, ValidationError]:
+    """The board's decisions, item id -> (decision, challenge), each recorded on its own:
+    one refused keeps the others. Returns the refusals by item id."""
+    if not round.is_open:
+        raise RoundClosedError(round)
+    items = RoundAction.objects.filter(round=round, pk__in=list(decisions)).select_related("round")
+    errors = {}
+    for item in items:
+        decision, challenge = decisions[item.pk]
+        try:
+            round_decide(item=item, by=by, decision=decision, challenge=challenge)
+        except RoundClosedError:
+            raise
+        except ValidationError as error:
+            errors[item.pk] = error
+    return errors

@@ -57,6 +57,7 @@ def _detail_context(request, action, comment_form=None):
         "flags": action.flags(),
         "offer": policy.update_offer(user, action, updates),
         "can_edit": policy.can_edit_action(user, action),
+        "can_record": policy.can_record_update(user, action) and not action.is_closed,
         "can_comment": policy.can_comment(user, action),
         "editable_update_ids": {u.pk for u in updates if policy.can_edit_update(user, u)},
         **decision_ids(user, updates),

@@ -6,6 +6,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from actionplans import policy, selectors
 from actionplans.forms import ObjectiveForm, PlanForm, ThemeForm
 from actionplans.models import Objective, Theme
+from actionplans.rounds import selectors as round_selectors
 
 from .common import record_form_page, visible_plan_or_404
 
@@ -18,6 +19,7 @@ def plan_list(request):
         {
             "plans": selectors.plan_list(user=request.user),
             "can_create": policy.managed_boards(request.user).exists(),
+            "home": round_selectors.home(user=request.user),
         },
     )
 
@@ -31,6 +33,7 @@ def plan_detail(request, slug):
         {
             "plan": plan,
             "sections": selectors.plan_sections(plan),
+            "signed_off": selectors.signed_off_actions(plan),
             "can_edit": policy.can_edit_plan(request.user, plan),
             "can_export": policy.can_export_plan(request.user, plan),
         },

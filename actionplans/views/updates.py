@@ -89,6 +89,39 @@ def _with_version(data, update):
     return data
 
 
+@require_http_methods(["GET", "POST"])
+def update_record(request, pk):
+    """A manager records an update received from the lead agency: approved at once."""
+    action = visible_action_or_404(request.user, pk)
+    if not policy.can_record_update(request.user, action):
+        raise PermissionDenied
+    form = ProgressUpdateForm(request.POST or None, action=action)
+    if request.method == "POST" and form.is_valid():
+        try:
+            update = services.update_record(
+                action=action,
+                recorder=request.user,
+                submission_key=form.cleaned_data["submission_key"],
+                **form.update_data(),
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"Update {update.byline} saved and approved.")
+            return redirect(action)
+    form.fields["rag"].label = "RAG status the agency reports"
+    return _update_form_page(
+        request,
+        form,
+        action,
+        title="Record an update received from the agency",
+        submit_label="Save and approve",
+        recording=True,
+    )
+
+
+
+
 def _update_form_page(request, form, action, *, title: str, status: int = 200, **context):
     """The progress update form of an action: a new update, or one being changed."""
     return render(

@@ -18,3 +18,13 @@ document.addEventListener("htmx:load", (event) => {
     initAll({ scope: element });
   }
 });
+
+// After htmx swaps in a list (the round tracker's), move focus to its heading, so
+// keyboard and screen reader users land on what they asked for.
+document.addEventListener("htmx:afterSettle", (event) => {
+  const target = event.detail && event.detail.target;
+  const heading = target && target.querySelector && target.querySelector("[data-focus-on-swap]");
+  if (heading) {
+    heading.focus();
+  }
+});
