@@ -120,8 +120,6 @@ def update_record(request, pk):
     )
 
 
-
-
 def _update_form_page(request, form, action, *, title: str, status: int = 200, **context):
     """The progress update form of an action: a new update, or one being changed."""
     return render(
