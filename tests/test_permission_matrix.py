@@ -243,16 +243,6 @@ def objects(seed, personas):
     )
     report.plans.set([plan])
     report.file.save("pack.pdf", ContentFile(b"%PDF-1.7"))
-    round = round_open(
-        request=RoundRequest(
-            board=plan.board,
-            name="Q3 2026/27 – board 20 January 2027",
-            deadline=datetime.date.today() + datetime.timedelta(days=14),
-            meeting_date=datetime.date.today() + datetime.timedelta(days=28),
-            plans=[plan],
-        ),
-        by=personas.manager,
-    )
     return {
         "round": round,
         "report": report,
