@@ -22,4 +22,6 @@ def navigation(request):
     ]
     if policy.manages_a_board(user):
         items.append(("people", "People", reverse("actionplans:people_list")))
+    if policy.can_see_outbox(user):
+        items.append(("outbox", "Outbox", reverse("actionplans:outbox")))
     return {"nav_items": items}
