@@ -70,19 +70,21 @@ def personas(seed):
 
 @pytest.fixture
 def open_round(personas, django_capture_on_commit_callbacks):
-    """Open a round as the manager, running what the service leaves for after commit
-    (the invitations); `open_round(plans, deadline_in=14, reminder_days=7)`."""
+    """Open a round as the manager, then run the task it queued for the worker (the
+    invitations); `open_round(plans, deadline_in=14, reminder_days=7)`."""
     import datetime
 
     from django.utils import timezone
+    from django_tasks_db.models import DBTaskResult
 
+    from actionplans.notifications.tasks import queue_invitations
     from actionplans.rounds.services import RoundRequest, round_open
 
     def open_(plans, *, deadline_in=14, reminder_days=7, name="Q3 2026/27"):
         today = timezone.localdate()
         deadline = today + datetime.timedelta(days=deadline_in)
         with django_capture_on_commit_callbacks(execute=True):
-            return round_open(
+            round = round_open(
                 request=RoundRequest(
                     board=plans[0].board,
                     name=name,
@@ -93,5 +95,9 @@ def open_round(personas, django_capture_on_commit_callbacks):
                 ),
                 by=personas.manager,
             )
+        # What the worker would do with the task the round left: the invitations.
+        assert DBTaskResult.objects.filter(task_path=queue_invitations.module_path).exists()
+        queue_invitations.call(round.pk)
+        return round
 
     return open_

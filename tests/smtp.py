@@ -22,9 +22,10 @@ def free_port() -> int:
 
 @dataclass
 class Mailbox:
-    """The aiosmtpd handler: keeps every message it accepts."""
+    """The aiosmtpd handler: keeps every message it accepts (as bytes: parsing them in
+    the server's thread would slow the sender down)."""
 
-    messages: list = field(default_factory=list)
+    received: list = field(default_factory=list)
     refuse: set = field(default_factory=set)  # addresses answered "550"
     refuse_all: bool = False
 
@@ -35,8 +36,7 @@ class Mailbox:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802
-        parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        self.messages.append(parsed)
+        self.received.append(envelope.content)
         return "250 Message accepted for delivery"
 
 
@@ -48,7 +48,14 @@ class SmtpServer:
 
     @property
     def messages(self) -> list:
-        return self.mailbox.messages
+        """What arrived, parsed, in order."""
+        return [
+            email.message_from_bytes(content, policy=email.policy.default)
+            for content in self.mailbox.received
+        ]
+
+    def clear(self) -> None:
+        self.mailbox.received.clear()
 
     @property
     def refuse(self) -> set:

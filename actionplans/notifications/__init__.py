@@ -36,11 +36,11 @@ def _never_raises(hook):
 
 @_never_raises
 def round_opened(round) -> None:
-    """Invitations to every lead asked in a newly opened round."""
-    from .schedule import round_invitations_queue
+    """Invitations to every lead asked in a newly opened round: the worker writes them
+    (`send_reminders` also invites anyone not invited yet)."""
+    from .tasks import queue_invitations
 
-    if round_invitations_queue(round):
-        send_soon()
+    transaction.on_commit(lambda: queue_invitations.enqueue(round.pk))
 
 
 def _notice(kind, board, person) -> None:

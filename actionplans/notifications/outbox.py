@@ -19,7 +19,7 @@ from email.utils import parseaddr
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, mailers
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Prefetch, Q
 from django.utils import timezone
 
@@ -308,22 +308,38 @@ def outbox_send(*, limit: int = 5000) -> SendResult:
     return result
 
 
-def _claim(pk: int) -> bool:
+def _claim(ids: list[int]) -> list[int]:
+    """Take these messages to send, if they are still to send: a conditional UPDATE, so
+    two workers never take one message. On PostgreSQL one statement for the batch (rows
+    another worker holds are skipped); elsewhere one UPDATE a message."""
     now = timezone.now()
-    claimed = Message.objects.filter(_claimable(now), pk=pk).update(
-        status=MessageStatus.SENDING, claimed_at=now
-    )
-    return claimed == 1
+    if connection.features.has_select_for_update_skip_locked:
+        with transaction.atomic():
+            mine = list(
+                Message.objects.select_for_update(skip_locked=True)
+                .filter(_claimable(now), pk__in=ids)
+                .values_list("pk", flat=True)
+            )
+            Message.objects.filter(pk__in=mine).update(status=MessageStatus.SENDING, claimed_at=now)
+        return mine
+    return [
+        pk
+        for pk in ids
+        if Message.objects.filter(_claimable(now), pk=pk).update(
+            status=MessageStatus.SENDING, claimed_at=now
+        )
+        == 1
+    ]
 
 
 def _send_batch(ids: list[int], result: SendResult) -> None:
-    claimed = [pk for pk in ids if _claim(pk)]
+    claimed = _claim(ids)
     messages = list(Message.objects.filter(pk__in=claimed).order_by("created_at", "pk"))
     if not messages:
         return
-    connection = mailers.default
+    mailer = mailers.default
     try:
-        connection.open()
+        mailer.open()
     except Exception as error:  # noqa: BLE001 - a server down or refusing: all fail
         for message in messages:
             _record_failed(message, error, result)
@@ -331,7 +347,7 @@ def _send_batch(ids: list[int], result: SendResult) -> None:
     try:
         for index, message in enumerate(messages):
             try:
-                sent = connection.send_messages([_email(message)])
+                sent = mailer.send_messages([_email(message)])
                 if not sent:
                     raise smtplib.SMTPRecipientsRefused({message.to_email: (0, b"not sent")})
             except smtplib.SMTPResponseException as error:
@@ -340,9 +356,9 @@ def _send_batch(ids: list[int], result: SendResult) -> None:
                 _record_failed(message, error, result)
             except Exception as error:  # noqa: BLE001 - connection lost: reconnect once
                 _record_failed(message, error, result)
-                connection.close()
+                mailer.close()
                 try:
-                    connection.open()
+                    mailer.open()
                 except Exception as reopen_error:  # noqa: BLE001
                     for rest in messages[index + 1 :]:
                         _record_failed(rest, reopen_error, result)
@@ -350,7 +366,7 @@ def _send_batch(ids: list[int], result: SendResult) -> None:
             else:
                 _record_sent(message, result)
     finally:
-        connection.close()
+        mailer.close()
 
 
 def _message_id(message: Message) -> str:
@@ -399,12 +415,19 @@ def _describe(error: Exception) -> str:
 
 
 def _record_sent(message: Message, result: SendResult) -> None:
-    Message.objects.filter(pk=message.pk, status=MessageStatus.SENDING).update(
-        status=MessageStatus.SENT,
-        sent_at=timezone.now(),
-        attempts=F("attempts") + 1,
-        last_error="",
-    )
+    """Recorded at once, message by message: a worker that dies can resend at most the
+    one it was sending. On PostgreSQL without waiting for the disk (a crash of the
+    database itself could forget the last few, which are then sent again)."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        Message.objects.filter(pk=message.pk, status=MessageStatus.SENDING).update(
+            status=MessageStatus.SENT,
+            sent_at=timezone.now(),
+            attempts=F("attempts") + 1,
+            last_error="",
+        )
     result.sent += 1
 
 

@@ -6,6 +6,7 @@ idempotent (by `Message.key`), so any number of runs on a day queue each message
 import datetime
 from collections import Counter
 
+from django.db import transaction
 from django.utils import timezone
 
 from actionplans.models import (
@@ -42,6 +43,7 @@ def _owed(items: list[TrackerItem]) -> list[TrackerItem]:
     return [item for item in items if item.state in OWING]
 
 
+@transaction.atomic  # one commit for the round's messages, not one a person
 def _round_queue(round: Round, kind: str, *, on: datetime.date, part: str) -> int:
     queued = 0
     for person, items in round_asks(round):
