@@ -340,3 +340,23 @@ def test_the_sign_up_link_is_emailed_from_the_people_page(client, smtp_server, p
     link = next(line for line in text.splitlines() if "/accounts/set-password/" in line).strip()
     client.logout()
     assert client.get(link.removeprefix(SITE), follow=True).status_code == 200
+
+
+def test_two_workers_never_take_the_same_message(settings, open_round):
+    open_round([cap()])
+    ids = list(Message.objects.values_list("pk", flat=True))
+    assert sorted(outbox._claim(ids)) == sorted(ids)
+    assert outbox._claim(ids) == []  # the other worker finds them taken
+    assert set(Message.objects.values_list("status", flat=True)) == {MessageStatus.SENDING}
+
+
+def test_a_message_refused_again_and_again_stops_being_tried(smtp_server, open_round):
+    smtp_server.refuse.add("health-lead@example.org")
+    open_round([cap()])
+    Message.objects.filter(to_email="health-lead@example.org").update(
+        attempts=outbox.MAX_ATTEMPTS - 1
+    )
+    assert send_outbox.call()["failed"] == 1
+    refused = Message.objects.get(to_email="health-lead@example.org")
+    assert refused.status == MessageStatus.FAILED and refused.attempts == outbox.MAX_ATTEMPTS
+    assert send_outbox.call() == {"sent": 0, "failed": 0, "held": 0}

@@ -134,3 +134,19 @@ def test_no_sign_up_email_for_someone_without_an_address(client, personas):
     response = client.post(reverse("actionplans:sign_up_email", args=[membership.pk]), follow=True)
     assert "has no email address" in response.content.decode()
     assert not Message.objects.exists()
+
+
+def test_the_outbox_hides_the_sign_up_link_itself(client, personas):
+    board = Board.objects.get(slug="norfolk")
+    sign_up = Message.objects.create(
+        key="sign_up:norfolk:nia",
+        kind=MessageKind.SIGN_UP,
+        board=board,
+        to_email="nia@example.org",
+        subject="Choose your password",
+        text="Choose your password here:\nhttp://x/accounts/set-password/MTI/secret-token/\n",
+    )
+    client.force_login(personas.manager)
+    page = client.get(reverse("actionplans:message_detail", args=[sign_up.pk])).content.decode()
+    assert "secret-token" not in page
+    assert "/accounts/set-password/[the link is hidden here]" in page

@@ -1,6 +1,7 @@
 """Every email the app sends, recorded before it is sent (the outbox)."""
 
 import datetime
+import re
 
 from django.conf import settings
 from django.db import models
@@ -20,6 +21,9 @@ class MessageKind(models.TextChoices):
     APPROVED = "approved", "Update approved"
     DIGEST = "digest", "Daily digest of updates waiting"
     SIGN_UP = "sign_up", "Sign-up link"
+
+
+SIGN_UP_LINK = re.compile(r"(/accounts/set-password/)\S+")
 
 
 class MessageStatus(models.TextChoices):
@@ -99,6 +103,15 @@ class Message(models.Model):
             return datetime.date.fromisoformat(self.key.rsplit(":", 1)[-1])
         except ValueError:
             return None
+
+    @property
+    def shown_text(self) -> str:
+        """The text as the Outbox shows it: a sign-up link is hidden, since whoever has
+        it can choose the person's password (they may since have joined a board the
+        reader does not manage)."""
+        if self.kind != MessageKind.SIGN_UP:
+            return self.text
+        return SIGN_UP_LINK.sub(r"\1[the link is hidden here]", self.text)
 
     @property
     def is_unsent(self) -> bool:
