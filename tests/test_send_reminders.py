@@ -165,3 +165,13 @@ def test_a_lead_given_the_agency_after_the_round_opened_is_invited_by_the_next_r
     membership.agencies.add(Agency.objects.get(board=round.board, short_name="Health"))
     run(day(1))
     assert "nh@example.org" in recipients(MessageKind.INVITATION)
+
+
+def test_the_round_knows_what_it_emailed_each_lead(round):
+    from actionplans.notifications.selectors import round_messages
+
+    run(day(7))
+    run(day(15))
+    council_lead = get_user_model().objects.get(username="council-lead")
+    kinds = [m.kind for m in round_messages(round=round)[council_lead.pk]]
+    assert kinds == [MessageKind.INVITATION, MessageKind.REMINDER, MessageKind.CHASER]

@@ -48,3 +48,12 @@ def message_list(*, user, filters) -> tuple[QuerySet[Message], OutboxFilters]:
         statuses=MessageStatus.choices,
         kinds=MessageKind.choices,
     )
+
+
+def round_messages(*, round) -> dict[int, list[Message]]:
+    """What the round has emailed each lead (invitation, reminder, chasers), by user id,
+    oldest first: for the round's tracker ("reminded on 9 January, chased twice")."""
+    sent: dict[int, list[Message]] = {}
+    for message in Message.objects.filter(round=round).order_by("created_at", "pk"):
+        sent.setdefault(message.recipient_id, []).append(message)
+    return sent
