@@ -360,3 +360,10 @@ def test_a_message_refused_again_and_again_stops_being_tried(smtp_server, open_r
     refused = Message.objects.get(to_email="health-lead@example.org")
     assert refused.status == MessageStatus.FAILED and refused.attempts == outbox.MAX_ATTEMPTS
     assert send_outbox.call() == {"sent": 0, "failed": 0, "held": 0}
+
+
+def test_a_round_name_with_a_line_break_still_makes_a_one_line_subject(smtp_server, open_round):
+    open_round([cap()], name="Q3 2026/27\r\nBcc: everyone@example.org")
+    assert send_outbox.call()["sent"] == 3
+    assert all("\n" not in m["Subject"] and "Bcc" not in m for m in smtp_server.messages)
+    assert len(smtp_server.messages) == 3 and not any(m["Bcc"] for m in smtp_server.messages)

@@ -53,6 +53,9 @@ def _plural(n: int, word: str) -> str:
 
 
 def _render(kind: str, subject: str, context: dict) -> Email:
+    # One line, at most 300 characters: a header can never carry a line break.
+    subject = " ".join(subject.split())
+    subject = subject if len(subject) <= 300 else subject[:299] + "…"
     context = {
         "subject": subject,
         "service_name": SERVICE_NAME,
