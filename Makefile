@@ -30,8 +30,12 @@ run: install
 	$(MANAGE) load_demo_users
 	$(MANAGE) prune_reports
 	@echo "Serving on http://$(HOST):$(PORT)/ (log in with a demo user above, password: demo)"
-	@echo "A background worker (manage.py db_worker) renders big PDFs beside the server."
-	$(MANAGE) db_worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	@echo "A background worker (manage.py db_worker) renders big PDFs and sends email beside"
+	@echo "the server; send_reminders --loop queues the day's reminders every hour."
+	@echo "Email: $${EMAIL_HOST:+sent through $$EMAIL_HOST}$${EMAIL_HOST:-kept in the Outbox (set EMAIL_HOST to send it)}"
+	$(MANAGE) db_worker & worker=$$!; \
+		$(MANAGE) send_reminders --loop & reminders=$$!; \
+		trap 'kill $$worker $$reminders 2>/dev/null' EXIT INT TERM; \
 		$(MANAGE) runserver $(HOST):$(PORT)
 
 test: export TESTING := 1

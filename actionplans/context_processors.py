@@ -26,6 +26,8 @@ def navigation(request):
     ]
     if policy.manages_a_board(user):
         items.append(("people", "People", reverse("actionplans:people_list")))
+    if policy.can_see_outbox(user):
+        items.append(("outbox", "Outbox", reverse("actionplans:outbox")))
     match = getattr(request, "resolver_match", None)
     on_a_round = bool(match and (match.url_name or "").startswith("round_"))
     return {"nav_items": items, **({"nav_active": "rounds"} if on_a_round else {})}

@@ -15,6 +15,7 @@ from .models import (
     ActionComment,
     Agency,
     Membership,
+    NotificationSettings,
     Objective,
     Plan,
     ProgressUpdate,
@@ -412,3 +413,35 @@ class OfflineReturnUploadForm(forms.Form):
                 f"The file must be smaller than {MAX_FILE_BYTES // 1024 // 1024} MB."
             )
         return upload
+
+
+class NotificationSettingsForm(GovukFormMixin, forms.Form):
+    """The emails a person may turn on or off (the round's own messages always go)."""
+
+    daily_digest = forms.BooleanField(
+        label=NotificationSettings._meta.get_field("daily_digest").verbose_name.capitalize(),
+        required=False,
+        help_text="Each morning, a list of the updates on your boards waiting for you to "
+        "approve or return them (only on days when some are waiting).",
+    )
+    approved_notices = forms.BooleanField(
+        label=NotificationSettings._meta.get_field("approved_notices").verbose_name.capitalize(),
+        required=False,
+        help_text="An email when a business manager approves an update you sent. You are "
+        "always told when one is returned.",
+    )
+
+    def __init__(self, *args, choices: NotificationSettings, manager: bool, **kwargs):
+        kwargs.setdefault(
+            "initial",
+            {"daily_digest": choices.daily_digest, "approved_notices": choices.approved_notices},
+        )
+        super().__init__(*args, **kwargs)
+        self.choices = choices
+        if not manager:
+            del self.fields["daily_digest"]
+
+    def clean(self):
+        data = super().clean()
+        data.setdefault("daily_digest", self.choices.daily_digest)
+        return data

@@ -335,3 +335,8 @@ def can_see_outbox(user) -> bool:
 def visible_messages(user) -> QuerySet[Message]:
     """The outbox of the boards the user manages."""
     return Message.objects.filter(board__in=managed_boards(user))
+
+
+def can_view_message(user, message: Message) -> bool:
+    """A message (with its text) is for the business managers of its board."""
+    return can_manage_board(user, message.board_id)

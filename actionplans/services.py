@@ -612,3 +612,14 @@ def set_password_link(*, person, by) -> str:
             "token": default_token_generator.make_token(person),
         },
     )
+
+
+def notification_settings_change(*, user, daily_digest: bool, approved_notices: bool):
+    """What the person chooses to be sent: the daily digest, approved notices."""
+    from .models import NotificationSettings
+
+    choices, _ = NotificationSettings.objects.update_or_create(
+        user=user,
+        defaults={"daily_digest": daily_digest, "approved_notices": approved_notices},
+    )
+    return choices

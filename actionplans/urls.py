@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import account, actions, boards, offline, people, plans, rounds, updates
+from .views import account, actions, boards, offline, outbox, people, plans, rounds, updates
 
 app_name = "actionplans"
 
@@ -49,11 +49,15 @@ urlpatterns = [
     path("account/two-factor/", account.two_factor_account, name="two_factor"),
     path("account/two-factor/set-up/", account.two_factor_setup, name="two_factor_setup"),
     path("account/two-factor/code/", account.two_factor_verify, name="two_factor_verify"),
+    path("account/notifications/", outbox.notification_settings, name="notification_settings"),
+    path("outbox/", outbox.outbox_list, name="outbox"),
+    path("outbox/<int:pk>/", outbox.message_detail, name="message_detail"),
     path("people/", people.people_list, name="people_list"),
     path("people/<slug:board_slug>/new/", people.person_add, name="person_add"),
     path("people/roles/<int:pk>/edit/", people.membership_edit, name="membership_edit"),
     path("people/roles/<int:pk>/remove/", people.membership_remove, name="membership_remove"),
     path("people/roles/<int:pk>/sign-up-link/", people.sign_up_link, name="sign_up_link"),
+    path("people/roles/<int:pk>/sign-up-email/", people.sign_up_email, name="sign_up_email"),
     path("reviews/", boards.review_list, name="review_list"),
     path("reviews/new/", boards.review_form, name="review_create"),
     path("reviews/<int:pk>/", boards.review_detail, name="review_detail"),

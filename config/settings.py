@@ -176,6 +176,34 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
+# Email the app sends (invitations, reminders, chasers, notices, digests, sign-up links).
+# With EMAIL_HOST set, the worker sends them over SMTP; without it every message is kept
+# in the outbox only (status "held") and nothing leaves the machine. (Django 6.1 reads
+# mail servers from MAILERS; the EMAIL_* names are the environment's.)
+_EMAIL_HOST = os.environ.get("EMAIL_HOST", "").strip()
+OUTBOX_SENDS = bool(_EMAIL_HOST)
+MAILERS = {
+    "default": {
+        "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "OPTIONS": {
+            "host": _EMAIL_HOST or "localhost",
+            "port": int(os.environ.get("EMAIL_PORT", "25")),
+            "username": os.environ.get("EMAIL_HOST_USER", ""),
+            "password": os.environ.get("EMAIL_HOST_PASSWORD", ""),
+            "use_tls": env_bool("EMAIL_USE_TLS"),
+            "timeout": int(os.environ.get("EMAIL_TIMEOUT", "20")),  # a dead server fails
+        },
+    }
+}
+DEFAULT_FROM_EMAIL = os.environ.get(
+    "DEFAULT_FROM_EMAIL", "Safeguarding action plans <actionplans@localhost>"
+)
+# Links in email are absolute: the address people reach the app at.
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# `send_reminders` queues the day's reminders, chasers and digests from this hour on
+# (local time), so an hourly cron sends nothing at midnight. `--on` ignores it.
+REMINDERS_HOUR = int(os.environ.get("REMINDERS_HOUR", "7"))
+
 # Stored PDFs and cached pack parts are kept this many days (`manage.py prune_reports`).
 REPORT_KEEP_DAYS = int(os.environ.get("REPORT_KEEP_DAYS", "90"))
 REPORT_PART_CACHE_DAYS = int(os.environ.get("REPORT_PART_CACHE_DAYS", "120"))

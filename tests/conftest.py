@@ -8,6 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 from django.contrib.auth import get_user_model
+from smtp import smtp_server  # noqa: F401 - the loopback SMTP server fixture
 
 from actionplans.demo import load_demo_users
 from actionplans.models import Plan
@@ -65,3 +66,38 @@ def personas(seed):
         viewer=users["viewer"],
         stockton_viewer=users["stockton-viewer"],
     )
+
+
+@pytest.fixture
+def open_round(personas, django_capture_on_commit_callbacks):
+    """Open a round as the manager, then run the task it queued for the worker (the
+    invitations); `open_round(plans, deadline_in=14, reminder_days=7)`."""
+    import datetime
+
+    from django.utils import timezone
+    from django_tasks_db.models import DBTaskResult
+
+    from actionplans.notifications.tasks import queue_invitations
+    from actionplans.rounds.services import RoundRequest, round_open
+
+    def open_(plans, *, deadline_in=14, reminder_days=7, name="Q3 2026/27"):
+        today = timezone.localdate()
+        deadline = today + datetime.timedelta(days=deadline_in)
+        with django_capture_on_commit_callbacks(execute=True):
+            round = round_open(
+                request=RoundRequest(
+                    board=plans[0].board,
+                    name=name,
+                    deadline=deadline,
+                    meeting_date=deadline + datetime.timedelta(days=7),
+                    plans=plans,
+                    reminder_days=reminder_days,
+                ),
+                by=personas.manager,
+            )
+        # What the worker would do with the task the round left: the invitations.
+        assert DBTaskResult.objects.filter(task_path=queue_invitations.module_path).exists()
+        queue_invitations.call(round.pk)
+        return round
+
+    return open_

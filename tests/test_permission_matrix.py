@@ -13,7 +13,17 @@ from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from actionplans import services
-from actionplans.models import RAG, Action, Agency, Membership, Objective, Plan, Theme
+from actionplans.models import (
+    RAG,
+    Action,
+    Agency,
+    Membership,
+    Message,
+    MessageKind,
+    Objective,
+    Plan,
+    Theme,
+)
 from actionplans.rounds.services import RoundRequest, round_open
 from reporting.models import RenderedReport
 from reviews.models import Finding, Review
@@ -134,6 +144,21 @@ MATRIX = {
         "GET": everyone(NOT_ALLOWED, stockton=NOT_ALLOWED),
         "POST": only({}),
     },
+    "actionplans:sign_up_email": {
+        "GET": everyone(NOT_ALLOWED, stockton=NOT_ALLOWED),
+        "POST": only({}),
+    },
+    # The outbox and its messages: business managers of the message's board only.
+    "actionplans:outbox": {
+        "GET": only({"manager": 200}, stockton=403),
+        "POST": everyone(NOT_ALLOWED),
+    },
+    "actionplans:message_detail": {
+        "GET": only({"manager": 200}),
+        "POST": everyone(NOT_ALLOWED, stockton=NOT_ALLOWED),
+    },
+    # Everyone chooses their own emails (an empty form turns both off).
+    "actionplans:notification_settings": {"GET": everyone(200), "POST": everyone(302)},
     # A sign-up link is for someone not signed in; a bad one says it has expired.
     "password_set": {"GET": everyone(200, anonymous=200), "POST": everyone(200, anonymous=200)},
     "password_set_done": {
@@ -243,8 +268,18 @@ def objects(seed, personas):
     )
     report.plans.set([plan])
     report.file.save("pack.pdf", ContentFile(b"%PDF-1.7"))
+    message = Message.objects.create(
+        key="invitation:norfolk:health-lead",
+        kind=MessageKind.INVITATION,
+        board=plan.board,
+        recipient=personas.health_lead,
+        to_email="health-lead@example.org",
+        subject="Updates wanted",
+        text="Please send your updates.",
+    )
     return {
         "round": round,
+        "message": message,
         "report": report,
         "plan": plan,
         "action": action,
@@ -287,6 +322,8 @@ def url_for(name: str, o: dict) -> str:
         "actionplans:membership_edit": {"pk": o["membership"].pk},
         "actionplans:membership_remove": {"pk": o["membership"].pk},
         "actionplans:sign_up_link": {"pk": o["membership"].pk},
+        "actionplans:sign_up_email": {"pk": o["membership"].pk},
+        "actionplans:message_detail": {"pk": o["message"].pk},
         "password_set": {"uidb64": "MQ", "token": "not-a-token"},
         "exports:plan_csv": {"slug": o["plan"].slug},
         "exports:plan_xlsx": {"slug": o["plan"].slug},

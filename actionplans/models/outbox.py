@@ -1,12 +1,15 @@
 """Every email the app sends, recorded before it is sent (the outbox)."""
 
+import datetime
+import re
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
 from reviews.models import Board
 
-from .rounds import Round
+from .rounds import Round, RoundAction
 
 
 class MessageKind(models.TextChoices):
@@ -14,9 +17,13 @@ class MessageKind(models.TextChoices):
     REMINDER = "reminder", "Reminder before the deadline"
     CHASER = "chaser", "Chaser after the deadline"
     RETURNED = "returned", "Update returned"
+    CHALLENGED = "challenged", "Challenged by the board"
     APPROVED = "approved", "Update approved"
     DIGEST = "digest", "Daily digest of updates waiting"
     SIGN_UP = "sign_up", "Sign-up link"
+
+
+SIGN_UP_LINK = re.compile(r"(/accounts/set-password/)\S+")
 
 
 class MessageStatus(models.TextChoices):
@@ -59,8 +66,19 @@ class Message(models.Model):
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When a worker took it to send: one left sending for long is taken again.",
+    )
     updates = models.ManyToManyField(
         "ProgressUpdate", blank=True, related_name="messages", help_text="Updates it tells of."
+    )
+    round_items = models.ManyToManyField(
+        RoundAction,
+        blank=True,
+        related_name="messages",
+        help_text="The board's challenges it tells of.",
     )
 
     class Meta:
@@ -77,6 +95,28 @@ class Message(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} to {self.to_email}"
+
+    @property
+    def day(self):
+        """The day the key names (the last part of every key)."""
+        try:
+            return datetime.date.fromisoformat(self.key.rsplit(":", 1)[-1])
+        except ValueError:
+            return None
+
+    @property
+    def shown_text(self) -> str:
+        """The text as the Outbox shows it: a sign-up link is hidden, since whoever has
+        it can choose the person's password (they may since have joined a board the
+        reader does not manage)."""
+        if self.kind != MessageKind.SIGN_UP:
+            return self.text
+        return SIGN_UP_LINK.sub(r"\1[the link is hidden here]", self.text)
+
+    @property
+    def is_unsent(self) -> bool:
+        """Not gone yet: it may still be rebuilt to tell more."""
+        return self.status in (MessageStatus.QUEUED, MessageStatus.FAILED, MessageStatus.HELD)
 
 
 class NotificationSettings(models.Model):

@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from actionplans import policy, services
+from actionplans import notifications, policy, services
 from actionplans.forms import MembershipForm, PersonForm
 from actionplans.models import Agency, Membership
 from reviews.models import Board
@@ -58,7 +58,7 @@ def person_add(request, board_slug):
         else:
             person = added.membership.user
             if added.new_account:
-                return _sign_up_link_page(request, person, board)
+                return _sign_up_link_page(request, added.membership)
             messages.success(
                 request, f"{person.get_username()} is now {added.membership.get_role_display()}."
             )
@@ -125,13 +125,49 @@ def sign_up_link(request, pk):
     membership = _membership_or_404(request.user, pk)
     if not policy.can_send_set_password_link(request.user, membership.user):
         raise PermissionDenied
-    return _sign_up_link_page(request, membership.user, membership.board)
+    return _sign_up_link_page(request, membership)
 
 
-def _sign_up_link_page(request, person, board):
+@require_POST
+def sign_up_email(request, pk):
+    """The app emails the sign-up link (at most once a day), instead of it being copied."""
+    membership = _membership_or_404(request.user, pk)
+    person = membership.user
+    if not policy.can_send_set_password_link(request.user, person):
+        raise PermissionDenied
+    if not person.email:
+        messages.error(
+            request,
+            f"{person.get_username()} has no email address: change their account in the "
+            "admin, or make a sign-up link and send it yourself.",
+        )
+        return redirect("actionplans:people_list")
+    message, created = notifications.sign_up_link_send(
+        person=person, board=membership.board, by=request.user
+    )
+    if created:
+        messages.success(
+            request, f"The sign-up link is on its way to {message.to_email} (see the Outbox)."
+        )
+    else:
+        messages.info(
+            request,
+            f"A sign-up link was already emailed to {message.to_email} today "
+            f"({message.get_status_display().lower()}): see the Outbox.",
+        )
+    return redirect("actionplans:people_list")
+
+
+def _sign_up_link_page(request, membership):
+    person = membership.user
     path = services.set_password_link(person=person, by=request.user)
     return render(
         request,
         "actionplans/sign_up_link.html",
-        {"person": person, "board": board, "link": request.build_absolute_uri(path)},
+        {
+            "person": person,
+            "board": membership.board,
+            "membership": membership,
+            "link": request.build_absolute_uri(path),
+        },
     )
