@@ -10,6 +10,19 @@ from .models import Agency, AgencyKind, Membership, Role
 DEMO_EMAIL_DOMAIN = "example.org"  # reserved for examples: mail to it reaches nobody
 DEMO_PASSWORD = "demo"  # noqa: S105 - printed on purpose: these are demo accounts
 
+# The people behind the demo accounts, as bylines and emails name them.
+DEMO_NAMES = {
+    "manager": ("Jo", "Smith"),
+    "police-lead": ("Sam", "Patel"),
+    "health-lead": ("Alex", "Morgan"),
+    "council-lead": ("Chris", "Evans"),
+    "partnership-lead": ("Priya", "Shah"),
+    "probation-lead": ("Dan", "Walsh"),
+    "chair": ("Ruth", "Green"),
+    "viewer": ("Tom", "Hughes"),
+    "stockton-viewer": ("Anna", "Clarke"),
+}
+
 # username -> (role, agency kinds they lead for, boards (None = every board), description)
 DEMO_USERS = {
     "manager": (Role.MANAGER, [], None, "Board business manager: edits plans, approves updates"),
@@ -57,7 +70,7 @@ def load_demo_users() -> list[tuple[str, str]]:
     for username, (role, agency_kinds, board_slugs, description) in DEMO_USERS.items():
         user, _ = User.objects.get_or_create(username=username)
         user.set_password(DEMO_PASSWORD)
-        user.first_name = description.split(":")[0]
+        user.first_name, user.last_name = DEMO_NAMES[username]
         user.email = f"{username}@{DEMO_EMAIL_DOMAIN}"
         user.save()
         boards = Board.objects.all()

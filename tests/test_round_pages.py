@@ -238,7 +238,7 @@ def test_tracker_counts_and_lists_follow_submit_approve_and_return(
     assert [item.action for item in selected.items] == [second]
     page = listed.content.decode()
     assert "Say how many staff." in page
-    assert "Agency lead for the health bodies" in page  # the agency's lead
+    assert personas.health_lead.get_full_name() in page  # the agency's lead
     assert reverse("actionplans:update_record", args=[second.pk]) in page
 
     missing = _tracker(client, the_round, agency=plan.actions.get(ref="1.1").lead_agency_id,
