@@ -397,6 +397,6 @@ def update_list(*, actions: QuerySet[Action]) -> QuerySet[ProgressUpdate]:
     """Every progress update of these actions, action by action, newest first."""
     return (
         ProgressUpdate.objects.filter(action__in=actions.order_by().values("pk"))
-        .select_related("action__plan", "author")
+        .select_related("action__plan", "author", "recorded_for")
         .order_by("action__plan__title", "action__position", "action_id", "-as_at", "-id")
     )

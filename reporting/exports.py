@@ -100,6 +100,14 @@ ACTION_COLUMNS: tuple[Column, ...] = (
 )
 
 
+def _update_author(update: ProgressUpdate) -> str:
+    """Who sent it; an update a manager recorded for an agency says so."""
+    author = update.author.get_username() if update.author else ""
+    if update.recorded_for_id:
+        return f"{author} (recorded for {update.recorded_for})"
+    return author
+
+
 def _update_rag(update: ProgressUpdate) -> str:
     return update.action.plan.rag_label(update.rag)
 
@@ -113,7 +121,7 @@ UPDATE_COLUMNS: tuple[tuple[str, Callable[[ProgressUpdate], Cell], int], ...] = 
     (UPDATE_HEADINGS["rag"], _update_rag, 24),
     (UPDATE_HEADINGS["progress"], lambda u: u.progress, 60),
     (UPDATE_HEADINGS["next_steps"], lambda u: u.next_steps, 40),
-    (UPDATE_HEADINGS["author"], lambda u: u.author.get_username() if u.author else "", 16),
+    (UPDATE_HEADINGS["author"], lambda u: _update_author(u), 16),
     (UPDATE_HEADINGS["proposed_target"], lambda u: u.proposed_target_text, 18),
     (UPDATE_HEADINGS["reason"], lambda u: u.target_change_reason, 40),
 )

@@ -7,6 +7,7 @@ import io
 import pytest
 from openpyxl import load_workbook
 
+from actionplans import services
 from actionplans.importing.headers import DERIVED, FIELDS_BY_KEY
 from actionplans.models import Action, ProgressUpdate, UpdateStatus
 from reporting import exports
@@ -158,3 +159,13 @@ def test_cells_excel_cannot_hold_are_made_safe():
 def test_export_headings_are_the_importers_vocabulary():
     assert FIELDS_BY_KEY["target"].label in exports.ACTION_HEADINGS
     assert set(DERIVED.values()) <= set(exports.ACTION_HEADINGS)
+
+
+def test_update_trail_says_when_a_manager_recorded_an_update_for_an_agency(seed, personas):
+    action = Action.objects.get(plan__slug="norfolk-cap-2017", ref="2.1")
+    services.update_record(
+        action=action, recorder=personas.manager, rag="green", progress="Told us by email."
+    )
+    rows = csv_rows(exports.updates_csv(exports.plan_actions(action.plan)))
+    [recorded] = [row for row in rows if row["Progress"] == "Told us by email."]
+    assert recorded["Author"] == "manager (recorded for Health)"
