@@ -24,7 +24,7 @@ from actionplans.models import (
     Plan,
     Theme,
 )
-from actionplans.rounds.services import RoundRequest, round_open
+from actionplans.rounds.services import RoundRequest, round_close, round_open
 from reporting.models import RenderedReport
 from reviews.models import Finding, Review
 
@@ -197,7 +197,8 @@ MATRIX = {
     "reporting:changes_pdf": {"GET": everyone(400, stockton=404), "POST": everyone(NOT_ALLOWED)},
     "reporting:pack": {"GET": everyone(400), "POST": everyone(NOT_ALLOWED)},
     "reporting:action_list_pdf": READ_LIST,
-    "reporting:round_pack": {"GET": everyone(404), "POST": everyone(NOT_ALLOWED)},
+    # The pack kept with a closed round: whoever reads its plans downloads it.
+    "reporting:round_pack": {"GET": everyone(302, stockton=404), "POST": everyone(NOT_ALLOWED)},
     "reporting:report_status": READ_NORFOLK,
     "reporting:report_download": READ_NORFOLK,
     # Rounds (the open Norfolk round of the fixture): managers run them; a lead sees the
@@ -268,6 +269,26 @@ def objects(seed, personas):
     )
     report.plans.set([plan])
     report.file.save("pack.pdf", ContentFile(b"%PDF-1.7"))
+    # A closed round of Case L with the pack kept for its meeting.
+    case_l = Plan.objects.get(slug="norfolk-scr-case-l-2014")
+    closed = round_close(
+        round=round_open(
+            request=RoundRequest(
+                board=plan.board,
+                name="Q2 board",
+                deadline=datetime.date.today(),
+                meeting_date=datetime.date.today(),
+                plans=[case_l],
+            ),
+            by=personas.manager,
+        ),
+        by=personas.manager,
+    )
+    kept = RenderedReport.objects.create(
+        kind="pack", key="kept", title="Q2", filename="q2.pdf", status="done", round=closed
+    )
+    kept.plans.set([case_l])
+    kept.file.save("q2.pdf", ContentFile(b"%PDF-1.7"))
     message = Message.objects.create(
         key="invitation:norfolk:health-lead",
         kind=MessageKind.INVITATION,
@@ -279,6 +300,7 @@ def objects(seed, personas):
     )
     return {
         "round": round,
+        "closed_round": closed,
         "message": message,
         "report": report,
         "plan": plan,
@@ -337,7 +359,7 @@ def url_for(name: str, o: dict) -> str:
         "reporting:exceptions_pdf": {"slug": o["plan"].slug},
         "reporting:changes": {"slug": o["plan"].slug},
         "reporting:changes_pdf": {"slug": o["plan"].slug},
-        "reporting:round_pack": {"pk": 999999},
+        "reporting:round_pack": {"pk": o["closed_round"].pk},
         "actionplans:round_open": {"board_slug": o["plan"].board.slug},
         "actionplans:round_detail": {"pk": o["round"].pk},
         "actionplans:round_decisions": {"pk": o["round"].pk},
