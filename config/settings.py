@@ -82,16 +82,25 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-# Repeated failed sign-ins lock that username from that address for an hour.
+# Repeated failed sign-ins (django-axes, actionplans/signin.py): a username is locked
+# from one address after AXES_FAILURE_LIMIT failures, and from every address after
+# AXES_USERNAME_FAILURE_LIMIT, for AXES_COOLOFF_TIME hours after the latest failure.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
-AXES_COOLOFF_TIME = 1  # hours
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_FAILURE_LIMIT = int(os.environ.get("AXES_USERNAME_FAILURE_LIMIT", "20"))
+AXES_COOLOFF_TIME = int(os.environ.get("AXES_COOLOFF_HOURS", "1"))  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username"]
+AXES_HANDLER = "actionplans.signin.SignInAttemptsHandler"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
+# The client's address: REMOTE_ADDR, or with TRUSTED_PROXY_COUNT proxies (load balancer,
+# reverse proxy) in front of the app, the address the first of them saw, read from
+# X-Forwarded-For (the N-th entry from the right). Never more than your real proxies.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+AXES_CLIENT_IP_CALLABLE = "actionplans.signin.client_ip"
 
 # Two-factor sign-in (django-otp, authenticator app + backup codes). These roles must
 # use it; "staff" means staff and superusers. Others may turn it on for themselves.
