@@ -6,4 +6,7 @@ class ActionplansConfig(AppConfig):
     verbose_name = "Action plans"
 
     def ready(self):
-        from . import checks  # noqa: F401 - registers the system checks
+        from . import (
+            checks,  # noqa: F401 - registers the system checks
+            sessions,  # noqa: F401 - records when a session starts
+        )

@@ -1,6 +1,6 @@
 from django.urls import reverse
 
-from . import policy
+from . import policy, sessions
 
 
 def navigation(request):
@@ -23,3 +23,12 @@ def navigation(request):
     if policy.manages_a_board(user):
         items.append(("people", "People", reverse("actionplans:people_list")))
     return {"nav_items": items}
+
+
+def session_timing(request):
+    """Seconds until a signed-in session ends, for static/js/session.js's warning."""
+    user = getattr(request, "user", None)
+    if not (user and user.is_authenticated and hasattr(request, "session")):
+        return {}
+    left, ends = sessions.seconds_left(request.session)
+    return {"session_seconds_left": left, "session_ends": ends}

@@ -29,6 +29,7 @@ urlpatterns = [
     path("updates/<int:pk>/edit/", updates.update_edit, name="update_edit"),
     path("updates/<int:pk>/approve/", updates.update_approve, name="update_approve"),
     path("updates/<int:pk>/return/", updates.update_return, name="update_return"),
+    path("account/session/", account.session_status, name="session_status"),
     path("account/two-factor/", account.two_factor_account, name="two_factor"),
     path("account/two-factor/set-up/", account.two_factor_setup, name="two_factor_setup"),
     path("account/two-factor/code/", account.two_factor_verify, name="two_factor_verify"),

@@ -92,6 +92,8 @@ MATRIX = {
     # Every signed-in user manages their own two-factor sign-in. Without a button
     # chosen the account page says 400; without a code the setup form shows its error;
     # with two-factor sign-in off the code page sends them on.
+    # "Stay signed in": how long the session has left (JSON), for every signed-in user.
+    "actionplans:session_status": {"GET": everyone(200), "POST": everyone(NOT_ALLOWED)},
     "actionplans:two_factor": {"GET": everyone(200), "POST": everyone(400)},
     "actionplans:two_factor_setup": {"GET": everyone(200), "POST": everyone(200)},
     "actionplans:two_factor_verify": {"GET": everyone(302), "POST": everyone(302)},
