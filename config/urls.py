@@ -4,10 +4,12 @@ from django.urls import include, path
 
 from actionplans.signin import AdminSignInForm
 from actionplans.views.account import SignInView
+from config.health import healthz
 
 admin.site.login_form = AdminSignInForm
 
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
     path(
         "accounts/login/",
         SignInView.as_view(),

@@ -49,6 +49,11 @@ def manager_form(stockton=404, post=200):
 # url name -> {method: {role: status}}
 MATRIX = {
     "login": {"GET": everyone(200, anonymous=200), "POST": everyone(200, anonymous=200)},
+    # For the load balancer: open to anyone, GET (and HEAD) only.
+    "healthz": {
+        "GET": everyone(200, anonymous=200),
+        "POST": everyone(NOT_ALLOWED, anonymous=NOT_ALLOWED),
+    },
     "logout": {"GET": everyone(NOT_ALLOWED), "POST": everyone(302)},
     "actionplans:plan_list": READ_LIST,
     "actionplans:plan_detail": READ_NORFOLK,
