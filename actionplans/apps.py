@@ -8,5 +8,6 @@ class ActionplansConfig(AppConfig):
     def ready(self):
         from . import (
             checks,  # noqa: F401 - registers the system checks
+            security_events,  # noqa: F401 - records sign-ins, failures, passwords
             sessions,  # noqa: F401 - records when a session starts
         )

@@ -105,6 +105,8 @@ class SessionLimitsMiddleware:
                 session[SIGNED_IN] = now
             reason = expired(session, now)
             if reason:
+                limit = "idle" if reason == IDLE else "fixed"
+                request.signed_out_reason = f"Session ended: {limit} time limit"
                 logout(request)
                 request.session[SIGNED_OUT_REASON] = reason
             elif now - session.get(LAST_SEEN, 0) >= TOUCH_EVERY_SECONDS:

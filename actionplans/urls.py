@@ -34,6 +34,7 @@ urlpatterns = [
     path("account/two-factor/set-up/", account.two_factor_setup, name="two_factor_setup"),
     path("account/two-factor/code/", account.two_factor_verify, name="two_factor_verify"),
     path("people/", people.people_list, name="people_list"),
+    path("people/activity/", people.security_events, name="security_events"),
     path("people/<slug:board_slug>/new/", people.person_add, name="person_add"),
     path("people/roles/<int:pk>/edit/", people.membership_edit, name="membership_edit"),
     path("people/roles/<int:pk>/remove/", people.membership_remove, name="membership_remove"),

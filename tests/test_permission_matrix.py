@@ -107,6 +107,11 @@ MATRIX = {
         "GET": only({"manager": 200}, stockton=403),
         "POST": everyone(NOT_ALLOWED),
     },
+    # Sign-in activity: managers (the people on their boards) and staff.
+    "actionplans:security_events": {
+        "GET": only({"manager": 200}, stockton=403),
+        "POST": everyone(NOT_ALLOWED),
+    },
     "actionplans:person_add": manager_form(),
     "actionplans:membership_edit": manager_form(),
     "actionplans:membership_remove": {
