@@ -3,11 +3,13 @@
 // 1. Drafts: the text areas of every form marked `data-keep-draft` are kept in this
 //    tab's sessionStorage as they are typed. If the session ended before the form was
 //    sent, the draft is put back when the user returns to the form after signing in.
-//    A form sent while the session is still open clears its draft.
+//    A draft that was sent is put back only on arriving from the sign-in page (the
+//    send was refused for want of a session); anywhere else it went through, and is
+//    dropped.
 // 2. Warning: two minutes before the session ends (the page says how long is left in
 //    <body data-session-seconds-left>), a banner says so, with "Stay signed in" where
-//    activity can extend it. When the time is up the page is opened again, which signs out and
-//    shows the sign-in page (nothing is left on screen at an unattended desk).
+//    activity can extend it. When the time is up the page is opened again, which signs
+//    out and shows the sign-in page (nothing is left on screen at an unattended desk).
 (() => {
   "use strict";
 
@@ -15,7 +17,6 @@
   const PREFIX = "keep-draft:";
   const body = document.body;
   const started = Date.now();
-  let deadline = null;
 
   function store() {
     try {
@@ -35,7 +36,7 @@
     return Array.from(form.querySelectorAll("textarea[name]"));
   }
 
-  function saveDraft(form) {
+  function saveDraft(form, sent) {
     const storage = store();
     if (!storage) return;
     const values = {};
@@ -44,9 +45,19 @@
     }
     const key = draftKey(form);
     if (Object.keys(values).length) {
-      storage.setItem(key, JSON.stringify({ saved: Date.now(), values }));
+      storage.setItem(key, JSON.stringify({ saved: Date.now(), sent: Boolean(sent), values }));
     } else {
       storage.removeItem(key);
+    }
+  }
+
+  function cameFromSignIn() {
+    const signIn = body.dataset.signInUrl;
+    if (!signIn || !document.referrer) return false;
+    try {
+      return new URL(document.referrer).pathname === signIn;
+    } catch (error) {
+      return false;
     }
   }
 
@@ -68,6 +79,10 @@
       draft = null;
     }
     if (!draft || !draft.values) return;
+    if (draft.sent && !cameFromSignIn()) {
+      storage.removeItem(draftKey(form));
+      return;
+    }
     let restored = 0;
     for (const field of textareas(form)) {
       const value = draft.values[field.name];
@@ -89,15 +104,9 @@
     for (const form of document.querySelectorAll("form[data-keep-draft]")) {
       restoreDraft(form);
       form.addEventListener("input", () => saveDraft(form));
-      form.addEventListener("submit", () => {
-        saveDraft(form);
-        // Still signed in: the server will take the form (or show it again with its
-        // errors and what was typed), so the draft is no longer needed.
-        const storage = store();
-        if (storage && deadline !== null && Date.now() < deadline - 5000) {
-          storage.removeItem(draftKey(form));
-        }
-      });
+      // Kept, marked sent: if the session had ended (here or in another tab), the
+      // server answers with the sign-in page and the draft comes back after it.
+      form.addEventListener("submit", () => saveDraft(form, true));
     }
   }
 
@@ -149,7 +158,6 @@
   function schedule(secondsLeft, ends) {
     clearTimers();
     hideBanner();
-    deadline = Date.now() + secondsLeft * 1000;
     const warnIn = Math.max(0, (secondsLeft - WARN_SECONDS) * 1000);
     timers.push(window.setTimeout(() => showBanner(ends), warnIn));
     // A moment after the end, so the server agrees the time is up.
