@@ -1,6 +1,6 @@
 from django.urls import reverse
 
-from . import policy
+from . import policy, sessions
 from .rounds.selectors import waiting_count
 
 
@@ -31,3 +31,12 @@ def navigation(request):
     match = getattr(request, "resolver_match", None)
     on_a_round = bool(match and (match.url_name or "").startswith("round_"))
     return {"nav_items": items, **({"nav_active": "rounds"} if on_a_round else {})}
+
+
+def session_timing(request):
+    """Seconds until a signed-in session ends, for static/js/session.js's warning."""
+    user = getattr(request, "user", None)
+    if not (user and user.is_authenticated and hasattr(request, "session")):
+        return {}
+    left, ends = sessions.seconds_left(request.session)
+    return {"session_seconds_left": left, "session_ends": ends}

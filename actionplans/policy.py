@@ -19,7 +19,7 @@ ids of other boards' objects reveal nothing. Superusers hold every role everywhe
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from reviews.models import Board, Review
 
@@ -33,6 +33,7 @@ from .models import (
     Role,
     Round,
     RoundAction,
+    SecurityEvent,
     UpdateStatus,
 )
 
@@ -264,6 +265,22 @@ def can_send_set_password_link(user, person) -> bool:
         return False
     boards = set(Membership.objects.filter(user=person).values_list("board_id", flat=True))
     return bool(boards) and all(can_manage_people(user, board) for board in boards)
+
+
+# Sign-in activity (security events).
+def can_see_security_events(user) -> bool:
+    """Business managers (for the people on their boards) and staff (for everyone)."""
+    return manages_a_board(user) or (_active(user) and user.is_staff)
+
+
+def visible_security_events(user) -> QuerySet[SecurityEvent]:
+    if not can_see_security_events(user):
+        return SecurityEvent.objects.none()
+    if user.is_staff or user.is_superuser:
+        return SecurityEvent.objects.all()
+    boards = {m.board_id for m in _memberships(user) if m.role == Role.MANAGER}
+    people = Membership.objects.filter(board_id__in=boards).values("user_id")
+    return SecurityEvent.objects.filter(Q(user_id__in=people) | Q(board_id__in=boards))
 
 
 # Signing in.

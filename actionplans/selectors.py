@@ -400,3 +400,8 @@ def update_list(*, actions: QuerySet[Action]) -> QuerySet[ProgressUpdate]:
         .select_related("action__plan", "author", "recorded_for")
         .order_by("action__plan__title", "action__position", "action_id", "-as_at", "-id")
     )
+
+
+def security_event_list(*, user) -> QuerySet:
+    """Sign-in activity the user may see, newest first."""
+    return policy.visible_security_events(user).select_related("user", "actor", "board")

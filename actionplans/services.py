@@ -23,7 +23,7 @@ from django.utils.text import capfirst
 
 from reviews.models import Finding, Review
 
-from . import notifications, policy, selectors
+from . import notifications, policy, security_events, selectors
 from .models import (
     Action,
     ActionComment,
@@ -33,6 +33,7 @@ from .models import (
     Role,
     RoundAction,
     RoundStatus,
+    SecurityEventKind,
     UpdateStatus,
 )
 
@@ -553,6 +554,7 @@ def person_add(
     stamp(membership, by, "Added")
     membership.save()
     membership.agencies.set(agencies)
+    _record_role(SecurityEventKind.ROLE_ADDED, membership, by, agencies=agencies)
     return PersonAdded(membership=membership, new_account=new_account)
 
 
@@ -570,10 +572,12 @@ def membership_change(*, membership: Membership, by, role: str, agencies) -> Mem
         .exists()
     ):
         raise ValidationError({"role": "This person already has that role here."})
+    before = membership.get_role_display()
     membership.role = role
     stamp(membership, by, "Role changed")
     membership.save()
     membership.agencies.set(agencies)
+    _record_role(SecurityEventKind.ROLE_CHANGED, membership, by, agencies=agencies, before=before)
     return membership
 
 
@@ -584,7 +588,19 @@ def membership_remove(*, membership: Membership, by) -> None:
     if membership.role == Role.MANAGER:
         _keep_a_manager(membership)
     stamp(membership, by, "Removed")
+    _record_role(SecurityEventKind.ROLE_REMOVED, membership, by)
     membership.delete()
+
+
+def _record_role(kind, membership: Membership, by, *, agencies=(), before: str = "") -> None:
+    role = membership.get_role_display()
+    names = ", ".join(sorted(agency.short_name for agency in agencies))
+    detail = f"{before} → {role}" if before else role
+    if names:
+        detail += f" ({names})"
+    security_events.record(
+        kind, user=membership.user, actor=by, board=membership.board, detail=detail
+    )
 
 
 def _keep_a_manager(membership: Membership) -> None:

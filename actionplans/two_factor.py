@@ -21,7 +21,8 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp.qr import write_qrcode_image
 
-from . import policy
+from . import policy, security_events
+from .models import SecurityEventKind
 
 APP_DEVICE = "Authenticator app"
 BACKUP_DEVICE = "Backup codes"
@@ -70,6 +71,7 @@ def confirm_setup(user, device: TOTPDevice, code: str) -> list[str]:
     TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
     device.confirmed = True
     device.save()
+    security_events.record(SecurityEventKind.TWO_FACTOR_ON, user=user)
     return new_backup_codes(user)
 
 
@@ -111,6 +113,7 @@ def turn_off(user) -> None:
         raise PermissionDenied("Your role needs two-factor sign-in: it cannot be turned off.")
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
+    security_events.record(SecurityEventKind.TWO_FACTOR_OFF, user=user)
 
 
 def _digits(code: str) -> str:

@@ -25,12 +25,32 @@ def env_bool(name: str, default: bool = False) -> bool:
 DEBUG = env_bool("DEBUG", default=False)
 TESTING = env_bool("TESTING") or "pytest" in sys.modules
 
+# Production is anything that is neither DEBUG (`make run`) nor the tests.
+PRODUCTION = not (DEBUG or TESTING)
+
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
+PLACEHOLDER_SECRETS = {"change-me", "changeme", "secret", "insecure", "django-insecure"}
+SECRET_KEY_MIN_LENGTH = 50
+
+
+def secret_key_problem(key: str) -> str | None:
+    """Why a SECRET_KEY must not be used in production (None if it may)."""
+    lowered = key.strip().lower()
+    if not lowered:
+        return "Set SECRET_KEY (or DEBUG=1 for local development)."
+    if any(word in lowered for word in PLACEHOLDER_SECRETS):
+        return "SECRET_KEY is a placeholder: set a long random one."
+    if len(key) < SECRET_KEY_MIN_LENGTH or len(set(key)) < 5:
+        return f"SECRET_KEY is too short: use at least {SECRET_KEY_MIN_LENGTH} random characters."
+    return None
+
+
+if PRODUCTION and (problem := secret_key_problem(SECRET_KEY)):
+    raise ImproperlyConfigured(
+        problem + " For example: python3 -c 'import secrets; print(secrets.token_urlsafe(64))'"
+    )
 if not SECRET_KEY:
-    if DEBUG or TESTING:
-        SECRET_KEY = "insecure-development-key-not-for-production"  # noqa: S105
-    else:
-        raise ImproperlyConfigured("Set SECRET_KEY (or DEBUG=1 for local development).")
+    SECRET_KEY = "insecure-development-key-not-for-production"  # noqa: S105
 
 ALLOWED_HOSTS = [
     host.strip()
@@ -70,6 +90,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Signs out a session idle for SESSION_IDLE_MINUTES or older than SESSION_MAX_HOURS.
+    "actionplans.sessions.SessionLimitsMiddleware",
+    # Pages for a signed-in user are never stored by a browser or proxy.
+    "actionplans.middleware.NoStoreForSignedInMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     # Signed in with a password only: asks for the code (or to set it up) first.
@@ -82,16 +106,25 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-# Repeated failed sign-ins lock that username from that address for an hour.
+# Repeated failed sign-ins (django-axes, actionplans/signin.py): a username is locked
+# from one address after AXES_FAILURE_LIMIT failures, and from every address after
+# AXES_USERNAME_FAILURE_LIMIT, for AXES_COOLOFF_TIME hours after the latest failure.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
-AXES_COOLOFF_TIME = 1  # hours
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_FAILURE_LIMIT = int(os.environ.get("AXES_USERNAME_FAILURE_LIMIT", "20"))
+AXES_COOLOFF_TIME = int(os.environ.get("AXES_COOLOFF_HOURS", "1"))  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username"]
+AXES_HANDLER = "actionplans.signin.SignInAttemptsHandler"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
+# The client's address: REMOTE_ADDR, or with TRUSTED_PROXY_COUNT proxies (load balancer,
+# reverse proxy) in front of the app, the address the first of them saw, read from
+# X-Forwarded-For (the N-th entry from the right). Never more than your real proxies.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+AXES_CLIENT_IP_CALLABLE = "actionplans.signin.client_ip"
 
 # Two-factor sign-in (django-otp, authenticator app + backup codes). These roles must
 # use it; "staff" means staff and superusers. Others may turn it on for themselves.
@@ -121,6 +154,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
                 "actionplans.context_processors.navigation",
+                "actionplans.context_processors.session_timing",
             ],
         },
     },
@@ -224,12 +258,32 @@ SECURE_CSP = {
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# A session ends after SESSION_IDLE_MINUTES without a request, and SESSION_MAX_HOURS
+# after signing in (actionplans/sessions.py); the cookie goes when the browser closes.
+SESSION_IDLE_MINUTES = int(os.environ.get("SESSION_IDLE_MINUTES", "30"))
+SESSION_MAX_HOURS = int(os.environ.get("SESSION_MAX_HOURS", "12"))
+SESSION_COOKIE_AGE = SESSION_MAX_HOURS * 3600
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=False)
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# HTTPS only, in production: plain http is redirected, and browsers are told (HSTS) to
+# use https for a year, subdomains included. Preloading is left to the domain's owner.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=PRODUCTION)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # the container's health check speaks plain http
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000" if PRODUCTION else "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=False)
+if not SECURE_HSTS_PRELOAD:
+    # Preloading binds the whole registered domain (a council's) into browsers for good:
+    # a choice for whoever runs that domain, not a default of this app.
+    SILENCED_SYSTEM_CHECKS = ["security.W021"]
+# Only behind a proxy that sets X-Forwarded-Proto itself (and strips the client's):
+# otherwise a client could claim https.
+BEHIND_PROXY = env_bool("BEHIND_PROXY", default=False)
+if BEHIND_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 

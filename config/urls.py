@@ -2,8 +2,19 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from actionplans.signin import AdminSignInForm
+from actionplans.views.account import SignInView
+from config.health import healthz
+
+admin.site.login_form = AdminSignInForm
+
 urlpatterns = [
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("healthz", healthz, name="healthz"),
+    path(
+        "accounts/login/",
+        SignInView.as_view(),
+        name="login",
+    ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     # The sign-up link a business manager gives a new person: they choose a password.
     path(

@@ -60,6 +60,7 @@ copy(join(modules, "axe-core", "axe.min.js"), join(here, "..", "tests", "vendor"
 
 // 5. Our own JS -----------------------------------------------------------
 write(join(staticDir, "js", "app.js"), readFileSync(join(here, "js", "app.js")));
+write(join(staticDir, "js", "session.js"), readFileSync(join(here, "js", "session.js")));
 
 // Report --------------------------------------------------------------------
 const versions = ["govuk-frontend", "htmx.org", "sass"].map(

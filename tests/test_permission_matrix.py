@@ -62,6 +62,11 @@ def manager_form(stockton=404, post=200):
 # url name -> {method: {role: status}}
 MATRIX = {
     "login": {"GET": everyone(200, anonymous=200), "POST": everyone(200, anonymous=200)},
+    # For the load balancer: open to anyone, GET (and HEAD) only.
+    "healthz": {
+        "GET": everyone(200, anonymous=200),
+        "POST": everyone(NOT_ALLOWED, anonymous=NOT_ALLOWED),
+    },
     "logout": {"GET": everyone(NOT_ALLOWED), "POST": everyone(302)},
     "actionplans:plan_list": READ_LIST,
     "actionplans:plan_detail": READ_NORFOLK,
@@ -125,11 +130,18 @@ MATRIX = {
     # Every signed-in user manages their own two-factor sign-in. Without a button
     # chosen the account page says 400; without a code the setup form shows its error;
     # with two-factor sign-in off the code page sends them on.
+    # "Stay signed in": how long the session has left (JSON), for every signed-in user.
+    "actionplans:session_status": {"GET": everyone(200), "POST": everyone(NOT_ALLOWED)},
     "actionplans:two_factor": {"GET": everyone(200), "POST": everyone(400)},
     "actionplans:two_factor_setup": {"GET": everyone(200), "POST": everyone(200)},
     "actionplans:two_factor_verify": {"GET": everyone(302), "POST": everyone(302)},
     # People: board business managers only, on their own board.
     "actionplans:people_list": {
+        "GET": only({"manager": 200}, stockton=403),
+        "POST": everyone(NOT_ALLOWED),
+    },
+    # Sign-in activity: managers (the people on their boards) and staff.
+    "actionplans:security_events": {
         "GET": only({"manager": 200}, stockton=403),
         "POST": everyone(NOT_ALLOWED),
     },

@@ -4,9 +4,13 @@ from .outbox import Message, MessageKind, MessageStatus, NotificationSettings
 from .plans import Agency, AgencyKind, Objective, Plan, PlanKind, Theme
 from .rag import RAG, rag_label
 from .rounds import BoardDecision, Round, RoundAction, RoundPlan, RoundStatus
+from .security import AppendOnlyError, SecurityEvent, SecurityEventKind
 
 __all__ = [
     "RAG",
+    "AppendOnlyError",
+    "SecurityEvent",
+    "SecurityEventKind",
     "Action",
     "ActionComment",
     "ActionSource",

@@ -1,18 +1,43 @@
-"""Two-factor sign-in pages: turn it on, give a code after the password, manage it."""
+"""Signing in: the sign-in page, the session's time left, and the two-factor pages."""
 
 import django_otp
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.views import LoginView
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponseBadRequest
+from django.http import HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 from django_otp.plugins.otp_static.models import StaticDevice
 
-from actionplans import policy, two_factor
+from actionplans import policy, sessions, two_factor
 from actionplans.forms import TwoFactorCodeForm
+from actionplans.signin import SignInForm
+
+
+class SignInView(LoginView):
+    """Django's sign-in page, with our username checks and, after a session ended,
+    why the user was signed out."""
+
+    authentication_form = SignInForm
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        reason = self.request.session.pop(sessions.SIGNED_OUT_REASON, None)
+        context["signed_out_message"] = sessions.signed_out_message(reason)
+        return context
+
+
+@never_cache
+@require_http_methods(["GET"])
+def session_status(request):
+    """ "Stay signed in": the idle limit starts again; says how long is left."""
+    sessions.touch(request.session)
+    left, ends = sessions.seconds_left(request.session)
+    return JsonResponse({"seconds_left": left, "ends": ends})
 
 
 def _next_url(request) -> str:

@@ -2,12 +2,13 @@
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from actionplans import notifications, policy, services
+from actionplans import notifications, policy, selectors, services
 from actionplans.forms import MembershipForm, PersonForm
 from actionplans.models import Agency, Membership
 from reviews.models import Board
@@ -171,3 +172,16 @@ def _sign_up_link_page(request, membership):
             "link": request.build_absolute_uri(path),
         },
     )
+
+
+SECURITY_EVENTS_PER_PAGE = 50
+
+
+@require_safe
+def security_events(request):
+    """Sign-in activity: managers see the people on their boards, staff everyone."""
+    if not policy.can_see_security_events(request.user):
+        raise PermissionDenied
+    events = selectors.security_event_list(user=request.user)
+    page = Paginator(events, SECURITY_EVENTS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "actionplans/security_events.html", {"page": page})
