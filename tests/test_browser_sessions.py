@@ -62,8 +62,11 @@ def test_a_progress_update_typed_as_the_session_ended_comes_back(
     # Sent while signed in: the draft has done its job and does not come back.
     lead.click("form[data-keep-draft] button[type=submit]")
     lead.wait_for_url(f"{live_server.url}/actions/{action.pk}/")
+    assert action.updates.filter(progress__startswith="Audit of 40").exists()
+    # The form now opens the waiting update itself (one waiting update an action), from
+    # the server, with no "put back" message.
     lead.goto(form_url)
-    assert lead.input_value("textarea[name=progress]") == ""
+    assert "We put back what you had typed" not in lead.content()
 
 
 def test_the_warning_shows_two_minutes_before_the_end(open_page, live_server, settings):  # noqa: F811
