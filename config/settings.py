@@ -243,6 +243,8 @@ SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # (local time), so an hourly cron sends nothing at midnight. `--on` ignores it.
 REMINDERS_HOUR = int(os.environ.get("REMINDERS_HOUR", "7"))
 
+# PDFs of more than this many actions are rendered by the worker (db_worker), not the request.
+REPORT_INLINE_MAX_ACTIONS = int(os.environ.get("REPORT_INLINE_MAX_ACTIONS", "300"))
 # Stored PDFs and cached pack parts are kept this many days (`manage.py prune_reports`).
 REPORT_KEEP_DAYS = int(os.environ.get("REPORT_KEEP_DAYS", "90"))
 REPORT_PART_CACHE_DAYS = int(os.environ.get("REPORT_PART_CACHE_DAYS", "120"))
