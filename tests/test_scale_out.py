@@ -142,7 +142,7 @@ def test_a_return_previewed_on_one_server_is_confirmed_on_the_other(seed, person
     assert ProgressUpdate.objects.get(round=round).progress == "Audit on two servers."
 
 
-def test_a_pack_the_worker_rendered_downloads_from_both_servers(seed, two_servers):
+def test_a_pack_the_worker_rendered_downloads_from_both_servers(seed, two_servers, tmp_path):
     (server_a, server_b), worker_env = two_servers
     slug = "norfolk-scr-case-l-2014"
     manager = signed_in(server_a, "manager")
@@ -170,3 +170,6 @@ def test_a_pack_the_worker_rendered_downloads_from_both_servers(seed, two_server
     # The same pack asked on the other server is the stored one, not a new render.
     again = manager.get(server_b + pack_url, timeout=60)
     assert again.url.endswith(download) and again.content == pdfs[0]
+    # Nothing went to a server's own MEDIA_ROOT: every file is in the object store.
+    assert not [name for name in ("a", "b", "worker") if (tmp_path / name / "media").exists()]
+    assert (tmp_path / "worker" / "parts").exists(), "the worker's local copy of its parts"
