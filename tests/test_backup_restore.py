@@ -14,7 +14,7 @@ from django.db import connection
 from psycopg import sql
 
 from actionplans import services
-from actionplans.backup import backup_restore, storage_names
+from actionplans.backup import BackupError, backup_restore, backup_write, storage_names
 from actionplans.models import RAG, Action
 from actionplans.rounds.services import RoundRequest, round_open
 from actionplans.rounds.uploads import stored_return_save
@@ -147,3 +147,11 @@ def test_restore_refuses_a_database_that_is_not_empty(seed, tmp_path):
     call_command("backup", str(archive), stdout=io.StringIO())
     with pytest.raises(CommandError, match="not empty"):
         call_command("restore", str(archive), stdout=io.StringIO())
+
+
+def test_a_backup_that_fails_leaves_no_file_behind(tmp_path):
+    missing = {**connection.settings_dict, "NAME": "no_such_database_for_backup"}
+    target = tmp_path / "backups" / "broken.tar"
+    with pytest.raises(BackupError, match="pg_dump failed"):
+        backup_write(path=target, database=missing, storage=default_storage)
+    assert list(target.parent.iterdir()) == []
