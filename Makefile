@@ -8,13 +8,15 @@ MANAGE := $(UV) run --frozen python manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help uv install run serve test check format bench browser clean
+.PHONY: help uv install run serve test check format bench browser clean backup restore
 
 help:
 	@echo "make run    - set everything up and serve http://$(HOST):$(PORT) with demo data"
 	@echo "make test   - the whole test suite (PostgreSQL when DATABASE_URL is set)"
 	@echo "make check  - ruff, Django checks, missing migrations"
 	@echo "make bench  - benchmarks in bench/"
+	@echo "make backup [FILE=backups/x.tar] - the database and every stored file, one archive"
+	@echo "make restore FILE=backups/x.tar  - into a fresh DATABASE_URL and an empty storage"
 
 uv:
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv \
@@ -64,6 +66,15 @@ format: install
 bench: export TESTING := 1
 bench: install
 	$(UV) run --frozen python bench/run.py
+
+# PostgreSQL only (pg_dump/pg_restore); the files come from whatever STORAGES holds them.
+backup: FILE ?= backups/backup-$(shell date -u +%Y%m%dT%H%M%SZ).tar
+backup: install
+	$(MANAGE) backup "$(FILE)"
+
+restore: install
+	@test -n "$(FILE)" || { echo "make restore FILE=backups/....tar"; exit 2; }
+	$(MANAGE) restore "$(FILE)"
 
 clean:
 	rm -rf .venv staticfiles .pytest_cache

@@ -12,6 +12,8 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
+from config.storages import default_storage_from_environ
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -188,8 +190,11 @@ SHORT_DATE_FORMAT = "d/m/Y"
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Files the app keeps: MEDIA_ROOT on this machine, or with STORAGE_URL (or
+# AWS_STORAGE_BUCKET_NAME) an S3-compatible object store that every server shares
+# (config/storages.py says how). Downloads always go through the app's views.
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": default_storage_from_environ(os.environ),
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -238,9 +243,14 @@ SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # (local time), so an hourly cron sends nothing at midnight. `--on` ignores it.
 REMINDERS_HOUR = int(os.environ.get("REMINDERS_HOUR", "7"))
 
+# PDFs of more than this many actions are rendered by the worker (db_worker), not the request.
+REPORT_INLINE_MAX_ACTIONS = int(os.environ.get("REPORT_INLINE_MAX_ACTIONS", "300"))
 # Stored PDFs and cached pack parts are kept this many days (`manage.py prune_reports`).
 REPORT_KEEP_DAYS = int(os.environ.get("REPORT_KEEP_DAYS", "90"))
 REPORT_PART_CACHE_DAYS = int(os.environ.get("REPORT_PART_CACHE_DAYS", "120"))
+# Cached pack parts live in the storage above (reports/parts/); each server also keeps
+# the ones it read in this local folder, a read-through cache that may be thrown away.
+REPORT_CACHE_DIR = os.environ.get("REPORT_CACHE_DIR") or None
 
 # Security headers. Scripts and styles come only from our own static files.
 SECURE_CSP = {

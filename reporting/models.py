@@ -75,6 +75,14 @@ class RenderedReport(models.Model):
             models.CheckConstraint(
                 condition=Q(kind__in=ReportKind.values), name="rendered_report_kind_valid"
             ),
+            # One render at a time per content, whichever server asked: a second request
+            # reuses it (services.report_request). A round's kept pack is its own.
+            models.UniqueConstraint(
+                fields=["key"],
+                condition=Q(status__in=[ReportStatus.QUEUED, ReportStatus.RUNNING])
+                & Q(round__isnull=True),
+                name="rendered_report_one_unfinished_per_key",
+            ),
         ]
 
     def __str__(self):

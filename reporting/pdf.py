@@ -31,7 +31,6 @@ import mimetypes
 import os
 import pickle
 import re
-import tempfile
 import threading
 import zlib
 from concurrent.futures import ProcessPoolExecutor
@@ -429,28 +428,20 @@ def _signature(payload: bytes) -> bytes:
 
 def cache_load(key: str) -> Part | None:
     """A cached part, if there is one and it carries our signature (else None)."""
-    path = storage.part_path(key)
-    try:
-        data = path.read_bytes()
-    except OSError:
+    data = storage.part_read(key)
+    if data is None:
         return None
     signature, payload = data[:32], data[32:]
     if not constant_time_compare(signature, _signature(payload)):
-        logger.warning("Ignoring a cached PDF part with a bad signature: %s", path)
+        logger.warning("Ignoring a cached PDF part with a bad signature: %s", key)
         return None
-    storage.mark_part_used(path)
-    # Only files this server signed with its SECRET_KEY get here.
+    # Only parts signed with this deployment's SECRET_KEY get here.
     return pickle.loads(payload)  # noqa: S301
 
 
 def cache_store(key: str, part: Part) -> None:
-    path = storage.part_path(key)
-    directory = path.parent
-    directory.mkdir(parents=True, exist_ok=True)
     payload = pickle.dumps(part, protocol=pickle.HIGHEST_PROTOCOL)
-    with tempfile.NamedTemporaryFile(dir=directory, delete=False) as handle:
-        handle.write(_signature(payload) + payload)
-    os.replace(handle.name, path)
+    storage.part_write(key, _signature(payload) + payload)
 
 
 def _processes(requested: int | None) -> int:

@@ -12,6 +12,7 @@ import logging
 
 from django.conf import settings
 from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
 from django.http import QueryDict
 from django.utils import timezone
 
@@ -207,31 +208,47 @@ def _data_plans(data) -> list[str]:
 
 def report_request(*, spec: ReportSpec, data, user, source_url: str = "") -> RenderedReport:
     """A stored report for this spec and data: an existing one if it is unchanged
-    (done, or still being prepared), otherwise a new one queued for the worker."""
+    (done, or still being prepared), otherwise a new one queued for the worker.
+
+    Claimed atomically across every app server: the database allows one unfinished
+    report per key (`rendered_report_one_unfinished_per_key`), so of two requests that
+    ask at once one queues it and the other gets that same report, never a second job.
+    """
     key = report_key(spec, data)
-    existing = (
-        RenderedReport.objects.filter(key=key)
-        .exclude(status=ReportStatus.FAILED)
-        .order_by("-created_at")
-        .first()
-    )
-    if existing and (existing.is_ready or not existing.is_finished):
+    if existing := _reusable_report(key):
         return existing
-    report = RenderedReport.objects.create(
-        kind=spec.kind,
-        key=key,
-        spec=spec.to_json(),
-        title=data.title[:400],
-        filename=report_filename(spec, data),
-        action_count=report_count(data),
-        created_by=user if getattr(user, "is_authenticated", False) else None,
-        source_url=source_url[:2000],
-    )
-    report.plans.set(Plan.objects.filter(slug__in=_data_plans(data)))
+    try:
+        with transaction.atomic():
+            report = RenderedReport.objects.create(
+                kind=spec.kind,
+                key=key,
+                spec=spec.to_json(),
+                title=data.title[:400],
+                filename=report_filename(spec, data),
+                action_count=report_count(data),
+                created_by=user if getattr(user, "is_authenticated", False) else None,
+                source_url=source_url[:2000],
+            )
+            report.plans.set(Plan.objects.filter(slug__in=_data_plans(data)))
+    except IntegrityError:
+        # Another request (on this server or another) claimed the key since we looked.
+        if existing := _reusable_report(key):
+            return existing
+        raise
     result = render_report.enqueue(str(report.pk))
     RenderedReport.objects.filter(pk=report.pk).update(task_id=str(result.id))
     report.refresh_from_db()
     return report
+
+
+def _reusable_report(key: str) -> RenderedReport | None:
+    """The report being prepared for this key, else the newest ready one."""
+    reports = RenderedReport.objects.filter(key=key).order_by("-created_at")
+    unfinished = reports.filter(status__in=[ReportStatus.QUEUED, ReportStatus.RUNNING])
+    if claimed := unfinished.filter(round__isnull=True).first() or unfinished.first():
+        return claimed
+    done = reports.filter(status=ReportStatus.DONE).first()
+    return done if done and done.is_ready else None
 
 
 def keep_round_pack(*, round, by, **signal) -> RenderedReport:

@@ -8,6 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 from django.contrib.auth import get_user_model
+from objectstore import object_store, s3_storage  # noqa: F401 - the loopback S3 server
 from smtp import smtp_server  # noqa: F401 - the loopback SMTP server fixture
 
 from actionplans.demo import load_demo_users

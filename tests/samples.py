@@ -8,3 +8,25 @@ from pypdf import PdfReader
 def pdf_text(content: bytes) -> str:
     """The text of a PDF, page after page."""
     return "".join(page.extract_text() for page in PdfReader(BytesIO(content)).pages)
+
+
+def offline_return_filled(data: bytes, rows: dict[str, dict[str, object]]) -> bytes:
+    """An offline return workbook with cells written by action ref and column key."""
+    from openpyxl import load_workbook
+
+    from actionplans.rounds import offline
+
+    workbook = load_workbook(BytesIO(data))
+    sheet = workbook[offline.SHEET]
+    headings = [cell.value for cell in sheet[offline.HEADER_ROW]]
+    column = {c.key: headings.index(c.heading) + 1 for c in offline.COLUMNS}
+    by_ref = {
+        sheet.cell(row=number, column=column["ref"]).value: number
+        for number in range(offline.FIRST_ROW, sheet.max_row + 1)
+    }
+    for ref, values in rows.items():
+        for key, value in values.items():
+            sheet.cell(row=by_ref[ref], column=column[key], value=value)
+    buffer = BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

@@ -194,3 +194,27 @@ def test_the_same_offline_return_uploaded_twice_at_once_is_stored_once(board):
     assert sorted(len(result.created) for result in results) == [0, 3]
     assert sorted(result.already for result in results) == [0, 3]
     assert ProgressUpdate.objects.filter(round=round).count() == 3
+
+
+def test_two_servers_asking_for_the_same_big_pack_at_once_queue_one_render(seed):
+    from django_tasks_db.models import DBTaskResult
+
+    from reporting import services
+    from reporting.models import RenderedReport, ReportKind
+    from reporting.services import ReportSpec
+    from reporting.tasks import render_report
+
+    manager = get_user_model().objects.get(username="manager")
+    spec = ReportSpec(kind=ReportKind.PACK, plans=("norfolk-cap-2017",))
+    data = services.report_data(spec, manager)
+    tasks_before = DBTaskResult.objects.filter(task_path=render_report.module_path).count()
+
+    results, errors = run_together(
+        [lambda: services.report_request(spec=spec, data=data, user=manager)] * 6
+    )
+
+    assert errors == [None] * 6
+    assert len({report.pk for report in results}) == 1
+    assert RenderedReport.objects.filter(key=results[0].key).count() == 1
+    tasks = DBTaskResult.objects.filter(task_path=render_report.module_path).count()
+    assert tasks - tasks_before == 1, "queued once, never again"

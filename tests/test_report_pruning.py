@@ -3,7 +3,9 @@
 import datetime
 import io
 import os
+import tempfile
 import time
+from pathlib import Path
 
 import pytest
 from django.core.files.base import ContentFile
@@ -12,7 +14,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from reporting.models import RenderedReport, ReportKind, ReportStatus
-from reporting.storage import part_cache_dir, part_path, prune_reports
+from reporting.storage import part_cache_dir, part_name, part_path, prune_reports
 
 pytestmark = pytest.mark.django_db
 NOW = timezone.now()
@@ -130,6 +132,33 @@ def test_dry_run_deletes_nothing_and_the_command_says_what_went(part_cache):
     assert not RenderedReport.objects.filter(pk=report.pk).exists() and not part.exists()
 
 
-def test_the_default_cache_folder_is_under_media(settings):
-    del settings.REPORT_CACHE_DIR
-    assert part_cache_dir() == settings.MEDIA_ROOT / "reports" / "parts"
+def test_the_default_local_cache_folder_is_a_temporary_one(settings):
+    settings.REPORT_CACHE_DIR = None
+    assert part_cache_dir() == Path(tempfile.gettempdir()) / "actionplans-report-parts"
+
+
+def test_a_part_used_from_the_local_copy_keeps_its_stored_copy(part_cache):
+    from reporting import pdf
+
+    html = "<html lang='en-GB'><head><title>Both</title></head><body><p>Both</p></body></html>"
+    key = pdf.part_key(html)
+    pdf.render_parts([(html, True)])
+    stored = default_storage.path(part_name(key))
+    set_age(stored, 150)
+    set_age(part_path(key), 150)
+
+    pdf.render_parts([(html, True)])  # read from this server's copy
+
+    assert time.time() - os.stat(default_storage.path(part_name(key))).st_mtime < 60
+    assert prune_reports(part_days=120, now=NOW).parts == 0
+
+
+def test_stored_parts_unused_for_the_keeping_period_go(part_cache):
+    old = default_storage.save(part_name("e" * 64), ContentFile(b"y" * 50))
+    fresh = default_storage.save(part_name("f" * 64), ContentFile(b"z" * 50))
+    set_age(default_storage.path(old), 121)
+
+    outcome = prune_reports(keep_days=90, part_days=120, now=NOW)
+
+    assert outcome.parts == 1 and outcome.bytes_freed == 50
+    assert not default_storage.exists(old) and default_storage.exists(fresh)
