@@ -45,7 +45,7 @@ def _govuk(widget: forms.Widget, css: str) -> forms.Widget:
 class UploadForm(forms.Form):
     file = forms.FileField(
         label="Plan file",
-        help_text="An Excel workbook (.xlsx) or a CSV file, up to 10 MB.",
+        help_text="An Excel workbook (.xlsx), a Word document (.docx) or a CSV file, up to 10 MB.",
         widget=_govuk(forms.ClearableFileInput(), "govuk-file-upload"),
     )
     title = forms.CharField(

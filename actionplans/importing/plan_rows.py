@@ -158,8 +158,9 @@ def has_header(rows: list[SourceRow]) -> bool:
 
 def read_plan_table(data: bytes, *, sheet: str | None = None) -> Table:
     """The uploaded file's table of actions: from the sheet named, else from the first
-    sheet with a heading row (a "Guidance" or "Key" sheet in front is passed over)."""
-    return read_table(data, sheet=sheet, wanted=has_header)
+    sheet with a heading row (a "Guidance" or "Key" sheet in front is passed over); a
+    Word document's tables, one after the other (`word.read_docx`)."""
+    return read_table(data, sheet=sheet, wanted=has_header, word=True)
 
 
 def map_columns(
@@ -408,6 +409,7 @@ _FINDING_HEADING_RE = re.compile(
     r"(?:[-\u2013\u2014:]\s*+)?(?P<rest>.*)$",
     re.IGNORECASE | re.DOTALL,
 )
+FINDING_HEADING_RE = _FINDING_HEADING_RE  # a heading above a Word table, too
 _NUMBERED_RE = re.compile(rf"^{_NUMBER}(?:[.:)]\s++|\s*+$)(?P<rest>.*)$", re.IGNORECASE | re.DOTALL)
 _THEME_RE = re.compile(
     r"^(?:theme|section)?\s*+(?P<key>\d{1,3}[a-z]?)[.:)]\s++(?P<title>.+)$",

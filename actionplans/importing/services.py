@@ -178,7 +178,7 @@ class _Decisions:
         self.batches = {
             model: _Batch(model, fields)
             for model, fields in [
-                (Plan, ["title", "rag_legend", "columns"]),
+                (Plan, ["title", "rag_legend", "columns", "introduction"]),
                 (Review, ["title"]),
                 (Agency, []),
                 (Finding, ["kind", "text", "priority", "position"]),
@@ -243,6 +243,8 @@ class _Decisions:
             "title": self.target.title,
             "rag_legend": (plan.rag_legend if plan else {}) or self._legend(),
             "columns": (plan.columns if plan else {}) or self._headings(),
+            # A Word document's paragraphs before its table; a plan's own is kept.
+            "introduction": (plan.introduction if plan else "") or self.preview.table.introduction,
         }
         if plan is None:
             kind = PlanKind.COMPOSITE if "answers" in self.preview.mapped else PlanKind.SINGLE
