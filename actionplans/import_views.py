@@ -1,4 +1,4 @@
-"""Import a plan from CSV or XLSX: choose a board, upload, check the preview, confirm.
+"""Import a plan from CSV, XLSX or Word: choose a board, upload, check the preview, confirm.
 
 Only the board's business manager may import (`policy.can_import_plan`); someone who
 can see the board but does not manage it gets 403, anyone else 404.

@@ -26,10 +26,13 @@ from reviews.models import Board, ReviewKind
 
 
 class Command(BaseCommand):
-    help = "Import a plan's actions from a CSV or XLSX file (idempotent: updates by ref)."
+    help = (
+        "Import a plan's actions from a CSV, XLSX or Word (.docx) file "
+        "(idempotent: updates by ref)."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("path", help="The .xlsx or .csv file.")
+        parser.add_argument("path", help="The .xlsx, .docx or .csv file.")
         parser.add_argument("--title", required=True, help="The plan's title.")
         parser.add_argument(
             "--kind", required=True, choices=ReviewKind.values, help="What the plan responds to."
