@@ -183,7 +183,7 @@ class ColumnsForm(forms.Form):
         if "text" not in chosen:
             raise forms.ValidationError("Choose the column that holds the actions.")
         for key, letters in chosen.items():
-            if len(letters) > 1 and key not in REPEATABLE_FIELDS:
+            if len(letters) > 1 and key not in REPEATABLE_FIELDS and key != "tick":
                 raise forms.ValidationError(
                     f"“{FIELDS_BY_KEY[key].label}” is chosen for columns {' and '.join(letters)}. "
                     "Choose it for one column only."

@@ -428,7 +428,7 @@ class _Decisions:
             ACTION_FIELDS[key]: text for key, text in parsed.values.items() if key in ACTION_FIELDS
         }
         values["position"] = position
-        if "rag" in self.preview.mapped:
+        if "rag" in self.preview.mapped or "tick" in self.preview.mapped:
             values["rag"] = self.preview.rag_for(parsed)
         if has["theme"]:
             values["theme"] = themes.get(id(parsed.theme))

@@ -18,7 +18,9 @@ understands, and nothing more:
   the plan's legend and never imports it as actions. So is a key written as a paragraph
   ("R = Not on track, A = ...").
 - The paragraphs before the first table (not a "Title"-styled one, not a key) are the
-  plan's introduction (`Table.introduction`).
+  plan's introduction (`Table.introduction`). A key written as a paragraph after the
+  last table ("Key: 1 = Achieved; 2 = ...") is put after the rows, as a key under the
+  table; other paragraphs after it (sign-off, notes) are not the plan.
 - Cells: merged across (gridSpan) a cell's text sits in its first column, the others
   stay empty (as in a spreadsheet: "Progress update" over three quarters); merged down
   (vMerge) the cells below the first row are noted in `Table.merged_down`, so a lead or
@@ -59,7 +61,14 @@ from .readers import (
     open_zip,
     refuse_doctypes,
 )
-from .statuses import COLOURS, colour_status, legend_in_text, normalise_status, starts_as_a_key
+from .statuses import (
+    COLOURS,
+    colour_status,
+    legend_in_text,
+    normalise_status,
+    number_key,
+    starts_as_a_key,
+)
 
 __all__ = ["read_docx"]
 
@@ -338,12 +347,14 @@ def _assemble(
             result.merged_down[(offset + row, column)] = offset + anchor
         for (row, column), fill in table.fills.items():
             result.fills[(offset + row, column)] = fill
+    for paragraph in after:  # a key under the last table: read, never imported
+        if _is_key(paragraph.text):
+            add((paragraph.text,))
     result.introduction = intro
     result.tables_read = len(read)
     result.tables_passed_over = [
         f"table {table.position} ({_first_words(table)})" for table in passed
     ]
-    del after  # paragraphs after the last table (sign-off, notes) are not the plan
     return result
 
 
@@ -411,7 +422,9 @@ def _introduction(
 
 
 def _is_key(text: str) -> bool:
-    return starts_as_a_key(text) or bool(legend_in_text([text]))
+    """A RAG key written as a paragraph: colours ("R = Not on track, A = ...") or
+    category numbers ("1 = Achieved; 2 = On track...")."""
+    return starts_as_a_key(text) or bool(legend_in_text([text])) or len(number_key([text])) > 1
 
 
 def _group_heading(table: _WordTable, *, alone: bool) -> list[str]:
