@@ -71,7 +71,7 @@ def confirm(request, board_slug, token):
     upload = _upload_or_404(request, board, token)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    check = check_upload(upload, board=board, data=request.POST)
+    check = check_upload(upload, board=board, data=request.POST, confirming=True)
     if check.can_import:
         try:
             outcome = confirm_upload(check, author=request.user)

@@ -167,3 +167,32 @@ def test_a_word_plan_with_recommendations_on_their_own_rows_and_a_number_key():
         ("1", "1.1", RAG.GREEN),
         ("1", "1.2", RAG.BLUE),
     ]
+
+
+# ------------------------------------------------------------------ unknown agencies
+
+
+def test_a_new_agency_kind_is_guessed_from_its_name():
+    from actionplans.importing.plan_rows import guess_kind
+
+    assert guess_kind("Norfolk Constabulary") == "police"
+    assert guess_kind("Norfolk and Norwich University Hospital NHS Trust") == "health"
+    assert guess_kind("Youth Offending Service") == "youth_justice"
+    assert guess_kind("The Matthew Project") == "other"
+
+
+def test_import_plan_creates_unknown_agencies_when_asked(tmp_path, capsys):
+    from django.core.management import call_command
+
+    from actionplans.models import Agency
+
+    make_board()
+    path = tmp_path / "plan.csv"
+    path.write_bytes(csv_bytes([["Ref", "Action", "Lead"], ["1", "Audit", "Norfolk Constabulary"]]))
+    command = ["import_plan", str(path), "--title", "Case N", "--kind", "scr", "--board"]
+    call_command(*command, "testboard", "--new-agencies")
+    assert "created as a new agency (Police)" in capsys.readouterr().out
+    assert (
+        Agency.objects.get(board__slug="testboard", short_name="Norfolk Constabulary").kind
+        == "police"
+    )

@@ -38,7 +38,7 @@ def stored_files(media) -> list:
 def answers(check, **changes) -> dict:
     """The preview's form as the manager would post it, with some answers changed."""
     data = {f"column_{column.index}": column.field for column in check.columns_form.columns}
-    data |= {name: "" for name in check.resolutions_form.agency_names}
+    data |= {name: "unlinked" for name in check.resolutions_form.agency_names}
     data |= {name: "not_rated" for name in check.resolutions_form.status_words}
     return data | changes
 
@@ -353,3 +353,30 @@ def test_a_lead_cannot_post_an_upload(client, personas, media):
     client.force_login(personas.police_lead)
     assert upload(client, csv_bytes(CASE_PLAN), board="norfolk").status_code == 403
     assert stored_files(media) == []
+
+
+def test_manager_creates_all_unknown_agencies_in_one_step(client, personas):
+    """Confirming needs an answer for every lead that matches no agency: one for all."""
+    client.force_login(personas.manager)
+    rows = [
+        ["Ref", "Action", "Lead"],
+        ["1", "Audit", "Stockton Youth Offending Service"],
+        ["2", "Train", "North Tees Hospital NHS Trust"],
+        ["3", "Plan", "Cleveland Police"],
+    ]
+    preview_url = upload(client, csv_bytes(rows), name="plan.csv").url
+    check = client.get(preview_url).context["check"]
+    assert len(check.preview.unknown_agencies) == 2
+    unanswered = answers(check) | {name: "" for name in check.resolutions_form.agency_names}
+    before = row_counts()
+    response = client.post(preview_url + "confirm/", unanswered)
+    assert response.status_code == 400
+    assert "Choose what to do with this lead." in response.content.decode()
+    assert row_counts() == before
+
+    response = client.post(preview_url + "confirm/", unanswered | {"agencies_all": "new"})
+    assert response.status_code == 302
+    plan = Plan.objects.get(slug="child-q-plan")
+    kinds = {a.ref: (a.lead_agency.short_name, a.lead_agency.kind) for a in plan.actions.all()}
+    assert kinds["1"] == ("Stockton Youth Offending Service", "youth_justice")
+    assert kinds["2"] == ("North Tees Hospital NHS Trust", "health")

@@ -23,6 +23,7 @@ from .plan_rows import build_preview, find_header, read_plan_table
 from .preview import ColumnMapping, ImportPreview, choice_key
 from .readers import MAX_FILE_BYTES, MissingSheet, UnreadableFile
 from .services import (
+    LEAVE_UNLINKED,
     NEW_AGENCY,
     ImportOutcome,
     ImportRefused,
@@ -200,17 +201,39 @@ class ColumnsForm(forms.Form):
 class ResolutionsForm(forms.Form):
     """The manager's answers for agency names and status words we could not match."""
 
-    def __init__(self, data=None, *, preview: ImportPreview, board: Board):
+    def __init__(
+        self, data=None, *, preview: ImportPreview, board: Board, confirming: bool = False
+    ):
         super().__init__(data)
+        self.preview = preview
+        # Confirming, every lead that matches no agency needs an answer (one for all
+        # will do): none is left without a lead agency unless the manager says so.
+        self.confirming = confirming
         agencies = [
             (str(agency.pk), f"Link to {agency.short_name}")
             for agency in Agency.objects.filter(board=board).order_by("short_name")
         ]
         agency_choices = [
-            ("", "Leave unlinked (keep the lead as written)"),
+            ("", "Choose what to do"),
+            (LEAVE_UNLINKED, "Leave unlinked (keep the lead as written)"),
             (NEW_AGENCY, "Create a new agency with this name"),
             *agencies,
         ]
+        count = len(preview.unknown_agencies)
+        if count:
+            self.fields["agencies_all"] = forms.ChoiceField(
+                label="All the leads we could not match",
+                choices=[
+                    ("", "Choose for each lead below"),
+                    (
+                        NEW_AGENCY,
+                        f"Create all {count:,} as new agencies (kind guessed from the name)",
+                    ),
+                    (LEAVE_UNLINKED, f"Leave all {count:,} unlinked (keep the leads as written)"),
+                ],
+                required=False,
+                widget=_govuk(forms.Select(), "govuk-select"),
+            )
         suggested = {text: agency for text, agency in preview.suggested_agencies.items() if agency}
         self.agency_names = self._ask(
             "agency",
@@ -258,13 +281,30 @@ class ResolutionsForm(forms.Form):
     def agency_fields(self) -> list[forms.BoundField]:
         return [self[name] for name in self.agency_names]
 
+    def all_agencies_field(self) -> forms.BoundField | None:
+        return self["agencies_all"] if "agencies_all" in self.fields else None
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.confirming and not cleaned.get("agencies_all"):
+            for name in self.agency_names:
+                if not cleaned.get(name):
+                    self.add_error(name, "Choose what to do with this lead.")
+        return cleaned
+
     def status_fields(self) -> list[forms.BoundField]:
         return [self[name] for name in self.status_words]
 
     def choices(self) -> dict[str, dict[str, str]]:
         answers = self.cleaned_data
+        for_all = answers.get("agencies_all", "")
+        asked = {text: answers.get(name, "") for name, text in self.agency_names.items()}
+        agencies = {
+            text: "" if (answer := asked.get(text) or for_all) == LEAVE_UNLINKED else answer
+            for text in self.preview.unknown_agencies
+        }
         return {
-            "agencies": {text: answers.get(name, "") for name, text in self.agency_names.items()},
+            "agencies": agencies,
             "statuses": {
                 text: answers.get(name) or RAG.NOT_RATED.value
                 for name, text in self.status_words.items()
@@ -301,8 +341,11 @@ class ImportCheck:
         return self.target.existing_review()
 
 
-def check_upload(upload: StoredUpload, *, board: Board, data=None) -> ImportCheck:
-    """Read the stored file with the posted choices (or the automatic ones) and dry-run it."""
+def check_upload(
+    upload: StoredUpload, *, board: Board, data=None, confirming: bool = False
+) -> ImportCheck:
+    """Read the stored file with the posted choices (or the automatic ones) and dry-run it.
+    `confirming`: every lead matching no agency must have been answered."""
     target = ImportTarget(
         board,
         upload.title,
@@ -325,7 +368,9 @@ def check_upload(upload: StoredUpload, *, board: Board, data=None) -> ImportChec
         preview = build_preview(
             table, board=board, legend=legend, columns=check.columns_form.mapping()
         )
-    check.resolutions_form = ResolutionsForm(data, preview=preview, board=board)
+    check.resolutions_form = ResolutionsForm(
+        data, preview=preview, board=board, confirming=confirming
+    )
     if data is not None and check.resolutions_form.is_valid():
         preview = preview.with_choices(**check.resolutions_form.choices())
     check.preview = preview

@@ -386,6 +386,20 @@ KIND_WORDS: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 
 
+def kinds_named(text: str) -> set[str]:
+    """The kinds of agency a lead's words name ("DCI Jones, Constabulary": police)."""
+    padded = f" {normalise_heading(text)} "
+    return {
+        kind for kind, words in KIND_WORDS.items() if any(f" {word} " in padded for word in words)
+    }
+
+
+def guess_kind(name: str) -> str:
+    """The kind of a new agency, from its name: the one kind its words name, else Other."""
+    kinds = kinds_named(name)
+    return kinds.pop() if len(kinds) == 1 else AgencyKind.OTHER
+
+
 class AgencyMatcher:
     """Finds a board's agency in a lead cell: by name or short name, whole words only.
 
@@ -411,12 +425,7 @@ class AgencyMatcher:
 
     def suggest(self, text: str) -> Agency | None:
         """The board's only agency of the one kind the lead's words name, if any."""
-        padded = f" {normalise_heading(text)} "
-        kinds = {
-            kind
-            for kind, words in KIND_WORDS.items()
-            if any(f" {word} " in padded for word in words)
-        }
+        kinds = kinds_named(text)
         return self.only_of_kind.get(kinds.pop()) if len(kinds) == 1 else None
 
     def match(self, text: str) -> Agency | None:

@@ -31,7 +31,6 @@ from actionplans.models import (
     Action,
     ActionSource,
     Agency,
-    AgencyKind,
     Objective,
     Plan,
     PlanKind,
@@ -46,9 +45,11 @@ from reviews.models import Board, Finding, FindingKind, Review
 
 from .bulk import BATCH_SIZE, create_with_history
 from .headers import normalise_heading
+from .plan_rows import guess_kind
 from .preview import ACTION_FIELDS, ImportPreview, ParsedAction, RowProblem
 
 NEW_AGENCY = "new"
+LEAVE_UNLINKED = "unlinked"  # the manager's answer; an action's lead kept as written
 # What an import may change on an action (bulk updates name them all).
 ACTION_WRITTEN = [
     *ACTION_FIELDS.values(),
@@ -373,7 +374,7 @@ class _Decisions:
             short_name = name[:60].strip()
             if short_name not in by_short_name:
                 agency = Agency(
-                    board=board, short_name=short_name, name=name[:200], kind=AgencyKind.OTHER
+                    board=board, short_name=short_name, name=name[:200], kind=guess_kind(name)
                 )
                 self._keep(agency)
                 by_short_name[short_name] = agency
