@@ -380,3 +380,25 @@ def test_manager_creates_all_unknown_agencies_in_one_step(client, personas):
     kinds = {a.ref: (a.lead_agency.short_name, a.lead_agency.kind) for a in plan.actions.all()}
     assert kinds["1"] == ("Stockton Youth Offending Service", "youth_justice")
     assert kinds["2"] == ("North Tees Hospital NHS Trust", "health")
+
+
+def test_manager_says_which_rows_are_headings_and_the_choice_is_rechecked(client, personas):
+    client.force_login(personas.manager)
+    rows = [
+        ["Ref", "Action", "Lead"],
+        ["", "Early help: what we will change in the next year", "x"],
+        ["1", "Audit", "Cleveland Police"],
+        ["2", "Train", "Cleveland Police"],
+    ]
+    preview_url = upload(client, csv_bytes(rows), name="plan.csv").url
+    check = client.get(preview_url).context["check"]
+    assert len(check.preview.actions) == 3  # read as an action (it has a lead)
+    response = client.post(preview_url, answers(check, heading_rows="2"))
+    check = response.context["check"]
+    assert check.can_import, check.problems
+    assert [theme.title for theme in check.preview.themes] == [
+        "Early help: what we will change in the next year"
+    ]
+    assert [a.ref for a in check.preview.actions] == ["1", "2"]
+    response = client.post(preview_url, answers(check, heading_rows="two"))
+    assert "Give row numbers only" in response.content.decode()

@@ -8,6 +8,7 @@ posts the same forms again and writes.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -162,6 +163,14 @@ class ColumnsForm(forms.Form):
     def __init__(self, data=None, *, columns: list[ColumnMapping]):
         super().__init__(data)
         self.columns = [column for column in columns if column.status != "empty"]
+        self.fields["heading_rows"] = forms.CharField(
+            label="Rows that are headings",
+            help_text="Row numbers, for example 5, 12, 30: each starts a new theme or "
+            "recommendation (the text of the row's first filled cell) instead of an action.",
+            required=False,
+            max_length=2000,
+            widget=_govuk(forms.TextInput(), "govuk-input govuk-input--width-20"),
+        )
         for column in self.columns:
             self.fields[f"column_{column.index}"] = forms.ChoiceField(
                 label=f"Column {column.letter}: {column.heading}",
@@ -190,6 +199,16 @@ class ColumnsForm(forms.Form):
                     "Choose it for one column only."
                 )
         return cleaned
+
+    def clean_heading_rows(self) -> set[int]:
+        text = self.cleaned_data.get("heading_rows", "")
+        pieces = [piece for piece in re.split(r"[\s,;]+", text) if piece]
+        if not all(piece.isdigit() and len(piece) <= 6 for piece in pieces):
+            raise forms.ValidationError("Give row numbers only, separated by commas.")
+        return {int(piece) for piece in pieces}
+
+    def chosen_heading_rows(self) -> set[int]:
+        return self.cleaned_data.get("heading_rows") or set()
 
     def mapping(self) -> dict[int, str]:
         return {
@@ -366,7 +385,11 @@ def check_upload(
     check.columns_form = ColumnsForm(data, columns=preview.columns)
     if data is not None and check.columns_form.is_valid():
         preview = build_preview(
-            table, board=board, legend=legend, columns=check.columns_form.mapping()
+            table,
+            board=board,
+            legend=legend,
+            columns=check.columns_form.mapping(),
+            heading_rows=check.columns_form.chosen_heading_rows(),
         )
     check.resolutions_form = ResolutionsForm(
         data, preview=preview, board=board, confirming=confirming

@@ -273,11 +273,14 @@ def build_preview(
     board: Board,
     legend: dict[str, str] | None = None,
     columns: dict[int, str] | None = None,
+    heading_rows: set[int] | None = None,
 ) -> ImportPreview:
     """Read the table's actions with the automatic column mapping, or the manager's.
 
     `legend` is the plan's own words for each status, when importing into a plan that
-    has them. Raises UnreadableFile when no heading row can be found.
+    has them. `heading_rows`: rows the manager says are headings (a theme, or a
+    finding when they read as one), whatever they hold. Raises UnreadableFile when no
+    heading row can be found.
     """
     header = find_header(table.rows)
     before = [row for row in table.rows if row.number < header.number]
@@ -310,6 +313,7 @@ def build_preview(
         return preview
     reviews = ReviewMatcher(board) if "answers" in preview.mapped else None
     reader = _PlanReader(preview, header, AgencyMatcher(board), legend or {}, reviews)
+    reader.heading_rows = heading_rows or set()
     reader.read_title_rows(before, header)
     reader.read_body(body)
     if not preview.actions and not preview.errors:
@@ -562,6 +566,7 @@ class _PlanReader:
         self.number_key: dict[str, RAG] = {}
         self.merged_down = preview.table.merged_down
         self.key_rows: list[int] = []
+        self.heading_rows: set[int] = set()  # the manager's: these rows are headings
         self.lines: dict[int, _Line] = {}
 
     # ---- walking
@@ -689,7 +694,10 @@ class _PlanReader:
             if self._key_below(row):
                 continue
             heading = self._heading_text(row)
-            if heading is not None:
+            if row.number in self.heading_rows:
+                heading = next((text for text in row.texts if text), "")[:_THEME_TITLE_MAX]
+                self.finding_text_open = False
+            if heading:
                 self._heading(heading)
                 continue
             self.finding_text_open = False
