@@ -444,16 +444,13 @@ class _Decisions:
 
         A changed target keeps the first one agreed as the original: the action slipped.
         """
-        before_target, before_due = action.target_text, action.due_date
+        values = dict(values)
+        target = values.pop("target_text", action.target_text)
         changed = _assign(action, values) | _take_progress(action, parsed, as_at)
+        changed = action.move_target(target) or changed
         if not changed:
             return False
-        if action.target_text != before_target:
-            if before_target and not action.original_target_text:
-                action.original_target_text = before_target
-                action.original_due_date = before_due
-            action.resolve_target()
-        action.version += 1
+        action.bump_version()
         action.updated_at = self.now
         return True
 
