@@ -21,11 +21,12 @@ from collections import Counter
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
+from actionplans import policy
 from actionplans.models import (
     RAG,
     Action,
@@ -124,7 +125,13 @@ def plan_for_target(target: ImportTarget) -> Plan | None:
 def import_plan_rows(
     *, preview: ImportPreview, target: ImportTarget, author, dry_run: bool
 ) -> ImportOutcome:
-    """Write the preview into the target plan, or (dry run) count what that would do."""
+    """Write the preview into the target plan, or (dry run) count what that would do.
+
+    Like every other write it asks `policy`: a user who may not import into the board
+    is refused (PermissionDenied). `author=None` is the command line (`import_plan`),
+    run by whoever runs the server."""
+    if author is not None and not policy.can_import_plan(author, target.board):
+        raise PermissionDenied("Only the board's business manager can import plans.")
     if preview.errors:
         raise ImportRefused(preview.errors)
     if dry_run:
