@@ -29,7 +29,7 @@ def _board_for_import(request, board_slug: str) -> Board:
 
 
 def _upload_or_404(request, board: Board, token):
-    upload = stored_upload(request.session, str(token), board.pk)
+    upload = stored_upload(request.user, str(token), board.pk)
     if upload is None:
         raise Http404("This upload has expired or was already imported.")
     return upload
@@ -53,7 +53,7 @@ def upload(request, board_slug):
         return render(request, "actionplans/imports/upload.html", context, status=413)
     form = UploadForm(request.POST or None, request.FILES or None, board=board)
     if request.method == "POST" and form.is_valid():
-        stored = form.store(request.session)
+        stored = form.store(request.user)
         return redirect("imports:preview", board_slug=board.slug, token=stored.token)
     return render(request, "actionplans/imports/upload.html", {"board": board, "form": form})
 
@@ -78,7 +78,7 @@ def confirm(request, board_slug, token):
         except ImportRefused as refused:
             check.problems += refused.problems
         else:
-            discard_upload(request.session, upload)
+            discard_upload(upload)
             messages.success(
                 request,
                 f"Imported {upload.filename}: {outcome.created} actions added, "

@@ -287,11 +287,28 @@ def test_importing_into_an_existing_plan_of_the_board(client, personas, seed):
     assert (outcome.created, outcome.updated, outcome.not_in_file) == (0, 1, 57)
 
 
-def test_another_sessions_upload_is_not_found(client, personas, django_user_model):
+def test_another_users_upload_is_not_found(client, personas, django_user_model):
+    """An import is a PlanImport row of its user (no longer kept in the session: the
+    same manager picks it up in a new session), and nobody else opens it."""
+    from actionplans.models import Membership, PlanImport, Role
+    from reviews.models import Board
+
     client.force_login(personas.manager)
     preview_url = upload(client, csv_bytes(CASE_PLAN), name="plan.csv").url
+    stored = PlanImport.objects.get()
+    assert (stored.user, stored.board.slug, stored.state) == (
+        personas.manager,
+        "stockton",
+        "checking",
+    )
     client.logout()
     client.force_login(personas.manager)  # a new session
+    assert client.get(preview_url).status_code == 200
+    other = django_user_model.objects.create_user("other-manager", password="x")
+    Membership.objects.create(
+        user=other, board=Board.objects.get(slug="stockton"), role=Role.MANAGER
+    )
+    client.force_login(other)
     assert client.get(preview_url).status_code == 404
 
 

@@ -13,7 +13,7 @@ from word_samples import add_table, comment, delete_row, docx_bytes, shade, trac
 from actionplans.importing import word
 from actionplans.importing.plan_rows import build_preview, read_plan_table
 from actionplans.importing.readers import UnreadableFile, read_table
-from actionplans.models import Plan
+from actionplans.models import Plan, PlanImport
 
 HEADINGS = ["Ref", "Action", "Lead", "Target date", "RAG"]
 
@@ -303,6 +303,9 @@ def test_manager_imports_a_word_plan_through_the_pages_and_again_changes_nothing
     response = client.post(preview_url + "confirm/", answers(check))
     assert response.status_code == 302
     plan = Plan.objects.get(slug="child-q-plan")
+    (done,) = PlanImport.objects.all()
+    assert (done.state, done.user, bool(done.file)) == ("imported", personas.manager, False)
+    assert done.choices["columns"]["1"] == "text"  # the manager's mapping, kept with it
     assert plan.introduction == "Why this plan exists."
     assert plan.actions.get(ref="1").text == "Audit referrals"
 

@@ -16,7 +16,7 @@ from django import forms
 from django.utils.html import escape
 from django.utils.text import slugify
 
-from actionplans.models import RAG, Agency, Plan
+from actionplans.models import RAG, Agency, Plan, PlanImport
 from reviews.models import Board, Review, ReviewKind
 
 from .headers import FIELDS, FIELDS_BY_KEY, REPEATABLE_FIELDS
@@ -32,7 +32,7 @@ from .services import (
     import_plan_rows,
     plan_for_target,
 )
-from .uploads import StoredUpload, store_upload
+from .uploads import remember_choices, store_upload
 
 FIELD_CHOICES = [("", "Do not import"), *((item.key, item.label) for item in FIELDS)]
 # Enough for any real plan, well under DATA_UPLOAD_MAX_NUMBER_FIELDS.
@@ -142,10 +142,10 @@ class UploadForm(forms.Form):
             review_reference=cleaned.get("review", ""),
         )
 
-    def store(self, session) -> StoredUpload:
+    def store(self, user) -> PlanImport:
         cleaned = self.cleaned_data
         return store_upload(
-            session,
+            user=user,
             data=self.data_bytes,
             board_id=self.board.pk,
             title=cleaned["title"],
@@ -341,7 +341,7 @@ def _rows_text(rows: list[int]) -> str:
 class ImportCheck:
     """Step 2's picture of an upload: the preview, the forms and the dry run's counts."""
 
-    upload: StoredUpload
+    upload: PlanImport
     target: ImportTarget
     plan: Plan | None = None
     preview: ImportPreview | None = None
@@ -361,7 +361,7 @@ class ImportCheck:
 
 
 def check_upload(
-    upload: StoredUpload, *, board: Board, data=None, confirming: bool = False
+    upload: PlanImport, *, board: Board, data=None, confirming: bool = False
 ) -> ImportCheck:
     """Read the stored file with the posted choices (or the automatic ones) and dry-run it.
     `confirming`: every lead matching no agency must have been answered."""
@@ -397,6 +397,16 @@ def check_upload(
     if data is not None and check.resolutions_form.is_valid():
         preview = preview.with_choices(**check.resolutions_form.choices())
     check.preview = preview
+    if data is not None and check.columns_form.is_valid() and check.resolutions_form.is_valid():
+        choices = check.resolutions_form.choices()
+        remember_choices(
+            upload,
+            {
+                "columns": {str(i): key for i, key in check.columns_form.mapping().items()},
+                "heading_rows": sorted(check.columns_form.chosen_heading_rows()),
+                **choices,
+            },
+        )
     forms_ok = data is None or (check.columns_form.is_valid() and check.resolutions_form.is_valid())
     if forms_ok and not preview.errors:
         try:
