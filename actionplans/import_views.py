@@ -1,4 +1,4 @@
-"""Import a plan from CSV or XLSX: choose a board, upload, check the preview, confirm.
+"""Import a plan from CSV, XLSX or Word: choose a board, upload, check the preview, confirm.
 
 Only the board's business manager may import (`policy.can_import_plan`); someone who
 can see the board but does not manage it gets 403, anyone else 404.
@@ -29,7 +29,7 @@ def _board_for_import(request, board_slug: str) -> Board:
 
 
 def _upload_or_404(request, board: Board, token):
-    upload = stored_upload(request.session, str(token), board.pk)
+    upload = stored_upload(request.user, str(token), board.pk)
     if upload is None:
         raise Http404("This upload has expired or was already imported.")
     return upload
@@ -53,7 +53,7 @@ def upload(request, board_slug):
         return render(request, "actionplans/imports/upload.html", context, status=413)
     form = UploadForm(request.POST or None, request.FILES or None, board=board)
     if request.method == "POST" and form.is_valid():
-        stored = form.store(request.session)
+        stored = form.store(request.user)
         return redirect("imports:preview", board_slug=board.slug, token=stored.token)
     return render(request, "actionplans/imports/upload.html", {"board": board, "form": form})
 
@@ -71,14 +71,14 @@ def confirm(request, board_slug, token):
     upload = _upload_or_404(request, board, token)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    check = check_upload(upload, board=board, data=request.POST)
+    check = check_upload(upload, board=board, data=request.POST, confirming=True)
     if check.can_import:
         try:
             outcome = confirm_upload(check, author=request.user)
         except ImportRefused as refused:
             check.problems += refused.problems
         else:
-            discard_upload(request.session, upload)
+            discard_upload(upload)
             messages.success(
                 request,
                 f"Imported {upload.filename}: {outcome.created} actions added, "

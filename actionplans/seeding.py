@@ -218,7 +218,10 @@ def _load_updates(action: Action, updates: list[dict]) -> None:
     if not updates:
         return
     latest = action.updates.filter(status=UpdateStatus.APPROVED).order_by("-as_at").first()
-    if latest and (action.progress, action.progress_as_at) != (latest.progress, latest.as_at):
-        action.progress = latest.progress
-        action.progress_as_at = latest.as_at
+    if latest and (action.rag, action.progress, action.progress_as_at) != (
+        latest.rag,
+        latest.progress or action.progress,
+        latest.as_at,
+    ):
+        action.take_update(latest)  # the rule every writer uses
         action.save()

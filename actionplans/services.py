@@ -137,18 +137,8 @@ def _check_update_version(update: ProgressUpdate, expected_version: int | None) 
     raise StaleUpdateError(update, changes, who)
 
 
-def _slip(action: Action, new_target_text: str) -> None:
-    """Move the target, keeping what the board first agreed."""
-    if new_target_text == action.target_text:
-        return
-    if not action.original_target_text:
-        action.original_target_text = action.target_text
-        action.original_due_date = action.due_date
-    action.target_text = new_target_text
-
-
 def _save_action(action: Action, user, reason: str = "") -> Action:
-    action.version += 1
+    action.bump_version()
     action.full_clean()
     stamp(action, user, reason)
     action.save()
@@ -189,7 +179,7 @@ def action_update(
             raise ValidationError(
                 {"target_change_reason": "Give a reason for changing the target date."}
             )
-        _slip(locked, new_target)
+        locked.move_target(new_target)
     else:
         locked.target_text = new_target
     for name, value in data.items():
@@ -376,12 +366,8 @@ def _apply_update(update: ProgressUpdate, by, reason: str) -> Action:
     """The rule of an approved update: it becomes the action's progress and RAG, and a
     new target it proposes moves the action's target (the original is kept)."""
     action = _lock_action(update.action_id)
-    action.rag = update.rag
-    if update.progress:
-        action.progress = update.progress
-    action.progress_as_at = update.as_at
+    action.take_update(update)
     if update.proposed_target_text:
-        _slip(action, update.proposed_target_text)
         reason += f"; target changed: {update.target_change_reason}"
     return _save_action(action, by, reason)
 

@@ -9,7 +9,7 @@ which the readers take off again).
 
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from actionplans.importing.cells import neutralise
+from actionplans.columns import neutralise
 
 __all__ = ["XLSX_CONTENT_TYPE", "XLSX_MAX_CELL", "neutralise", "xlsx_text"]
 

@@ -7,7 +7,8 @@ resolves to, the target it slipped from, RAG (the plan's own words and the code)
 latest approved progress and its date, and flags. The update trail (every progress
 update) is a second sheet in XLSX and a file of its own in CSV.
 
-Headings come from `actionplans.importing.headers`, so an export imports straight back.
+Headings come from `actionplans.columns`, which the importer reads them by, so an export
+imports straight back.
 Every text cell goes through `neutralise` (a leading `= + - @`, tab or CR gets a
 single quote, the OWASP way; in XLSX through `actionplans.spreadsheets.xlsx_text`,
 shared with the offline return), which the importer takes off again. CSV is UTF-8 with a
@@ -31,8 +32,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from actionplans import selectors
-from actionplans.importing.cells import neutralise
-from actionplans.importing.headers import DERIVED, FIELDS_BY_KEY, UPDATE_HEADINGS
+from actionplans.columns import DERIVED, LABELS, UPDATE_HEADINGS, neutralise
 from actionplans.models import Action, Plan, ProgressUpdate
 from actionplans.spreadsheets import (  # noqa: F401 - the export views use these from here
     XLSX_CONTENT_TYPE,
@@ -54,7 +54,7 @@ class Column:
 
 
 def _field(key: str) -> str:
-    return FIELDS_BY_KEY[key].label
+    return LABELS[key]
 
 
 def reviews_answered(action: Action) -> str:

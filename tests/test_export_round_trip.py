@@ -8,7 +8,7 @@ import pytest
 from test_import_samples import preview_of
 
 from actionplans.importing.services import NEW_AGENCY, ImportTarget, import_plan_rows
-from actionplans.models import Plan
+from actionplans.models import Membership, Plan, Role
 from reporting import exports
 from reviews.models import Board, ReviewKind
 
@@ -56,6 +56,8 @@ def test_seed_plan_round_trip(seed, personas, slug, file_kind):
     original = seed[slug]
     data = EXPORTERS[file_kind](exports.plan_actions(original))
     board = Board.objects.create(slug=f"empty-{file_kind}", name="Empty", short_name="E")
+    # The import asks policy: the manager importing manages the new board.
+    Membership.objects.create(user=personas.manager, board=board, role=Role.MANAGER)
     preview = preview_of(data, board)
     assert not preview.errors and not preview.notes
     assert not preview.reported_columns and not preview.unknown_statuses

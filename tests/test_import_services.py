@@ -11,7 +11,16 @@ from actionplans.importing.services import (
     ImportTarget,
     import_plan_rows,
 )
-from actionplans.models import RAG, Action, Agency, Plan, ProgressUpdate, UpdateStatus
+from actionplans.models import (
+    RAG,
+    Action,
+    Agency,
+    Membership,
+    Plan,
+    ProgressUpdate,
+    Role,
+    UpdateStatus,
+)
 from actionplans.selectors import action_history
 from reviews.models import Finding, Review, ReviewKind
 
@@ -28,6 +37,8 @@ def target(board, slug="child-q-plan", title="SCR Child Q action plan"):
 
 
 def run(board, rows=CASE_PLAN, *, author=None, dry_run=False, slug="child-q-plan", **choices):
+    if author is not None:  # the write step asks policy: the author manages the board
+        Membership.objects.get_or_create(user=author, board=board, role=Role.MANAGER)
     preview = preview_of(csv_bytes(rows), board).with_choices(**choices)
     return import_plan_rows(
         preview=preview, target=target(board, slug), author=author, dry_run=dry_run
@@ -332,3 +343,19 @@ def test_a_composite_plan_cites_the_boards_reviews_its_scr_ref_column_names(boar
     run(board, rows)
     assert cited()["1.1"] == [("Case K", "")]
     assert cited()["1.2"] == [("Case M", ""), ("Case K", "All")]
+
+
+def test_the_write_step_asks_policy(db, personas):
+    """Only the board's business manager may import, even calling the service directly."""
+    from django.core.exceptions import PermissionDenied
+    from test_import_samples import CASE_PLAN, csv_bytes
+
+    from actionplans.importing.plan_rows import build_preview, read_plan_table
+    from actionplans.importing.services import ImportTarget, import_plan_rows
+    from reviews.models import Board
+
+    board = Board.objects.get(slug="stockton")
+    preview = build_preview(read_plan_table(csv_bytes(CASE_PLAN)), board=board)
+    target = ImportTarget(board, "Child Q plan", "scr", "child-q-plan")
+    with pytest.raises(PermissionDenied):
+        import_plan_rows(preview=preview, target=target, author=personas.viewer, dry_run=False)

@@ -38,7 +38,7 @@ def stored_files(media) -> list:
 def answers(check, **changes) -> dict:
     """The preview's form as the manager would post it, with some answers changed."""
     data = {f"column_{column.index}": column.field for column in check.columns_form.columns}
-    data |= {name: "" for name in check.resolutions_form.agency_names}
+    data |= {name: "unlinked" for name in check.resolutions_form.agency_names}
     data |= {name: "not_rated" for name in check.resolutions_form.status_words}
     return data | changes
 
@@ -287,11 +287,28 @@ def test_importing_into_an_existing_plan_of_the_board(client, personas, seed):
     assert (outcome.created, outcome.updated, outcome.not_in_file) == (0, 1, 57)
 
 
-def test_another_sessions_upload_is_not_found(client, personas, django_user_model):
+def test_another_users_upload_is_not_found(client, personas, django_user_model):
+    """An import is a PlanImport row of its user (no longer kept in the session: the
+    same manager picks it up in a new session), and nobody else opens it."""
+    from actionplans.models import Membership, PlanImport, Role
+    from reviews.models import Board
+
     client.force_login(personas.manager)
     preview_url = upload(client, csv_bytes(CASE_PLAN), name="plan.csv").url
+    stored = PlanImport.objects.get()
+    assert (stored.user, stored.board.slug, stored.state) == (
+        personas.manager,
+        "stockton",
+        "checking",
+    )
     client.logout()
     client.force_login(personas.manager)  # a new session
+    assert client.get(preview_url).status_code == 200
+    other = django_user_model.objects.create_user("other-manager", password="x")
+    Membership.objects.create(
+        user=other, board=Board.objects.get(slug="stockton"), role=Role.MANAGER
+    )
+    client.force_login(other)
     assert client.get(preview_url).status_code == 404
 
 
@@ -353,3 +370,52 @@ def test_a_lead_cannot_post_an_upload(client, personas, media):
     client.force_login(personas.police_lead)
     assert upload(client, csv_bytes(CASE_PLAN), board="norfolk").status_code == 403
     assert stored_files(media) == []
+
+
+def test_manager_creates_all_unknown_agencies_in_one_step(client, personas):
+    """Confirming needs an answer for every lead that matches no agency: one for all."""
+    client.force_login(personas.manager)
+    rows = [
+        ["Ref", "Action", "Lead"],
+        ["1", "Audit", "Stockton Youth Offending Service"],
+        ["2", "Train", "North Tees Hospital NHS Trust"],
+        ["3", "Plan", "Cleveland Police"],
+    ]
+    preview_url = upload(client, csv_bytes(rows), name="plan.csv").url
+    check = client.get(preview_url).context["check"]
+    assert len(check.preview.unknown_agencies) == 2
+    unanswered = answers(check) | {name: "" for name in check.resolutions_form.agency_names}
+    before = row_counts()
+    response = client.post(preview_url + "confirm/", unanswered)
+    assert response.status_code == 400
+    assert "Choose what to do with this lead." in response.content.decode()
+    assert row_counts() == before
+
+    response = client.post(preview_url + "confirm/", unanswered | {"agencies_all": "new"})
+    assert response.status_code == 302
+    plan = Plan.objects.get(slug="child-q-plan")
+    kinds = {a.ref: (a.lead_agency.short_name, a.lead_agency.kind) for a in plan.actions.all()}
+    assert kinds["1"] == ("Stockton Youth Offending Service", "youth_justice")
+    assert kinds["2"] == ("North Tees Hospital NHS Trust", "health")
+
+
+def test_manager_says_which_rows_are_headings_and_the_choice_is_rechecked(client, personas):
+    client.force_login(personas.manager)
+    rows = [
+        ["Ref", "Action", "Lead"],
+        ["", "Early help: what we will change in the next year", "x"],
+        ["1", "Audit", "Cleveland Police"],
+        ["2", "Train", "Cleveland Police"],
+    ]
+    preview_url = upload(client, csv_bytes(rows), name="plan.csv").url
+    check = client.get(preview_url).context["check"]
+    assert len(check.preview.actions) == 3  # read as an action (it has a lead)
+    response = client.post(preview_url, answers(check, heading_rows="2"))
+    check = response.context["check"]
+    assert check.can_import, check.problems
+    assert [theme.title for theme in check.preview.themes] == [
+        "Early help: what we will change in the next year"
+    ]
+    assert [a.ref for a in check.preview.actions] == ["1", "2"]
+    response = client.post(preview_url, answers(check, heading_rows="two"))
+    assert "Give row numbers only" in response.content.decode()

@@ -1,17 +1,13 @@
-"""One spreadsheet cell to text, and the formula-injection guard both ways.
+"""One spreadsheet cell to text.
 
-Exports put a single quote before any text a spreadsheet would read as a formula
-(OWASP's CSV-injection advice); imports take exactly that quote off again, so a plan
-exported and re-imported comes back character for character. Both directions live
-here so they cannot drift apart.
+The formula guard both ways (`neutralise` for exports, `restore` for imports) lives in
+`actionplans.columns`, shared with the exports, and is re-exported here.
 """
 
 import re
 from datetime import date, datetime, time
 
-# What Excel, LibreOffice and Google Sheets treat as the start of a formula.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-QUOTE = "'"
+from actionplans.columns import FORMULA_STARTS, QUOTE, needs_quote, neutralise, restore  # noqa: F401
 
 # C0 controls other than tab and newline, and DEL: PostgreSQL refuses NUL in text,
 # XLSX refuses the rest. Vertical tab and form feed are Word's manual line and page
@@ -19,27 +15,6 @@ QUOTE = "'"
 _CONTROLS = {code: None for code in [*range(0x00, 0x09), *range(0x0E, 0x20), 0x7F]}
 _CONTROLS |= {0x0B: "\n", 0x0C: "\n", 0x0D: "\n"}
 _UNUSUAL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-
-
-def needs_quote(text: str) -> bool:
-    """Whether a spreadsheet would read `text` (or it, once a quote is taken off) as a formula.
-
-    Text that already starts with quotes followed by a formula start is quoted too,
-    which keeps `neutralise` and `restore` exact inverses.
-    """
-    return text.lstrip(QUOTE).startswith(FORMULA_STARTS)
-
-
-def neutralise(text: str) -> str:
-    """Text safe to put in a CSV or XLSX cell: never read as a formula."""
-    return QUOTE + text if needs_quote(text) else text
-
-
-def restore(text: str) -> str:
-    """Take off the quote `neutralise` added, and only that quote."""
-    if text.startswith(QUOTE) and needs_quote(text[1:]):
-        return text[1:]
-    return text
 
 
 def clean_text(text: str) -> str:

@@ -8,6 +8,7 @@ posts the same forms again and writes.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -15,7 +16,7 @@ from django import forms
 from django.utils.html import escape
 from django.utils.text import slugify
 
-from actionplans.models import RAG, Agency, Plan
+from actionplans.models import RAG, Agency, Plan, PlanImport
 from reviews.models import Board, Review, ReviewKind
 
 from .headers import FIELDS, FIELDS_BY_KEY, REPEATABLE_FIELDS
@@ -23,6 +24,7 @@ from .plan_rows import build_preview, find_header, read_plan_table
 from .preview import ColumnMapping, ImportPreview, choice_key
 from .readers import MAX_FILE_BYTES, MissingSheet, UnreadableFile
 from .services import (
+    LEAVE_UNLINKED,
     NEW_AGENCY,
     ImportOutcome,
     ImportRefused,
@@ -30,7 +32,7 @@ from .services import (
     import_plan_rows,
     plan_for_target,
 )
-from .uploads import StoredUpload, store_upload
+from .uploads import remember_choices, store_upload
 
 FIELD_CHOICES = [("", "Do not import"), *((item.key, item.label) for item in FIELDS)]
 # Enough for any real plan, well under DATA_UPLOAD_MAX_NUMBER_FIELDS.
@@ -45,7 +47,7 @@ def _govuk(widget: forms.Widget, css: str) -> forms.Widget:
 class UploadForm(forms.Form):
     file = forms.FileField(
         label="Plan file",
-        help_text="An Excel workbook (.xlsx) or a CSV file, up to 10 MB.",
+        help_text="An Excel workbook (.xlsx), a Word document (.docx) or a CSV file, up to 10 MB.",
         widget=_govuk(forms.ClearableFileInput(), "govuk-file-upload"),
     )
     title = forms.CharField(
@@ -140,10 +142,10 @@ class UploadForm(forms.Form):
             review_reference=cleaned.get("review", ""),
         )
 
-    def store(self, session) -> StoredUpload:
+    def store(self, user) -> PlanImport:
         cleaned = self.cleaned_data
         return store_upload(
-            session,
+            user=user,
             data=self.data_bytes,
             board_id=self.board.pk,
             title=cleaned["title"],
@@ -161,6 +163,14 @@ class ColumnsForm(forms.Form):
     def __init__(self, data=None, *, columns: list[ColumnMapping]):
         super().__init__(data)
         self.columns = [column for column in columns if column.status != "empty"]
+        self.fields["heading_rows"] = forms.CharField(
+            label="Rows that are headings",
+            help_text="Row numbers, for example 5, 12, 30: each starts a new theme or "
+            "recommendation (the text of the row's first filled cell) instead of an action.",
+            required=False,
+            max_length=2000,
+            widget=_govuk(forms.TextInput(), "govuk-input govuk-input--width-20"),
+        )
         for column in self.columns:
             self.fields[f"column_{column.index}"] = forms.ChoiceField(
                 label=f"Column {column.letter}: {column.heading}",
@@ -183,12 +193,22 @@ class ColumnsForm(forms.Form):
         if "text" not in chosen:
             raise forms.ValidationError("Choose the column that holds the actions.")
         for key, letters in chosen.items():
-            if len(letters) > 1 and key not in REPEATABLE_FIELDS:
+            if len(letters) > 1 and key not in REPEATABLE_FIELDS and key != "tick":
                 raise forms.ValidationError(
                     f"“{FIELDS_BY_KEY[key].label}” is chosen for columns {' and '.join(letters)}. "
                     "Choose it for one column only."
                 )
         return cleaned
+
+    def clean_heading_rows(self) -> set[int]:
+        text = self.cleaned_data.get("heading_rows", "")
+        pieces = [piece for piece in re.split(r"[\s,;]+", text) if piece]
+        if not all(piece.isdigit() and len(piece) <= 6 for piece in pieces):
+            raise forms.ValidationError("Give row numbers only, separated by commas.")
+        return {int(piece) for piece in pieces}
+
+    def chosen_heading_rows(self) -> set[int]:
+        return self.cleaned_data.get("heading_rows") or set()
 
     def mapping(self) -> dict[int, str]:
         return {
@@ -200,17 +220,39 @@ class ColumnsForm(forms.Form):
 class ResolutionsForm(forms.Form):
     """The manager's answers for agency names and status words we could not match."""
 
-    def __init__(self, data=None, *, preview: ImportPreview, board: Board):
+    def __init__(
+        self, data=None, *, preview: ImportPreview, board: Board, confirming: bool = False
+    ):
         super().__init__(data)
+        self.preview = preview
+        # Confirming, every lead that matches no agency needs an answer (one for all
+        # will do): none is left without a lead agency unless the manager says so.
+        self.confirming = confirming
         agencies = [
             (str(agency.pk), f"Link to {agency.short_name}")
             for agency in Agency.objects.filter(board=board).order_by("short_name")
         ]
         agency_choices = [
-            ("", "Leave unlinked (keep the lead as written)"),
+            ("", "Choose what to do"),
+            (LEAVE_UNLINKED, "Leave unlinked (keep the lead as written)"),
             (NEW_AGENCY, "Create a new agency with this name"),
             *agencies,
         ]
+        count = len(preview.unknown_agencies)
+        if count:
+            self.fields["agencies_all"] = forms.ChoiceField(
+                label="All the leads we could not match",
+                choices=[
+                    ("", "Choose for each lead below"),
+                    (
+                        NEW_AGENCY,
+                        f"Create all {count:,} as new agencies (kind guessed from the name)",
+                    ),
+                    (LEAVE_UNLINKED, f"Leave all {count:,} unlinked (keep the leads as written)"),
+                ],
+                required=False,
+                widget=_govuk(forms.Select(), "govuk-select"),
+            )
         suggested = {text: agency for text, agency in preview.suggested_agencies.items() if agency}
         self.agency_names = self._ask(
             "agency",
@@ -258,13 +300,30 @@ class ResolutionsForm(forms.Form):
     def agency_fields(self) -> list[forms.BoundField]:
         return [self[name] for name in self.agency_names]
 
+    def all_agencies_field(self) -> forms.BoundField | None:
+        return self["agencies_all"] if "agencies_all" in self.fields else None
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.confirming and not cleaned.get("agencies_all"):
+            for name in self.agency_names:
+                if not cleaned.get(name):
+                    self.add_error(name, "Choose what to do with this lead.")
+        return cleaned
+
     def status_fields(self) -> list[forms.BoundField]:
         return [self[name] for name in self.status_words]
 
     def choices(self) -> dict[str, dict[str, str]]:
         answers = self.cleaned_data
+        for_all = answers.get("agencies_all", "")
+        asked = {text: answers.get(name, "") for name, text in self.agency_names.items()}
+        agencies = {
+            text: "" if (answer := asked.get(text) or for_all) == LEAVE_UNLINKED else answer
+            for text in self.preview.unknown_agencies
+        }
         return {
-            "agencies": {text: answers.get(name, "") for name, text in self.agency_names.items()},
+            "agencies": agencies,
             "statuses": {
                 text: answers.get(name) or RAG.NOT_RATED.value
                 for name, text in self.status_words.items()
@@ -282,7 +341,7 @@ def _rows_text(rows: list[int]) -> str:
 class ImportCheck:
     """Step 2's picture of an upload: the preview, the forms and the dry run's counts."""
 
-    upload: StoredUpload
+    upload: PlanImport
     target: ImportTarget
     plan: Plan | None = None
     preview: ImportPreview | None = None
@@ -301,8 +360,11 @@ class ImportCheck:
         return self.target.existing_review()
 
 
-def check_upload(upload: StoredUpload, *, board: Board, data=None) -> ImportCheck:
-    """Read the stored file with the posted choices (or the automatic ones) and dry-run it."""
+def check_upload(
+    upload: PlanImport, *, board: Board, data=None, confirming: bool = False
+) -> ImportCheck:
+    """Read the stored file with the posted choices (or the automatic ones) and dry-run it.
+    `confirming`: every lead matching no agency must have been answered."""
     target = ImportTarget(
         board,
         upload.title,
@@ -323,12 +385,28 @@ def check_upload(upload: StoredUpload, *, board: Board, data=None) -> ImportChec
     check.columns_form = ColumnsForm(data, columns=preview.columns)
     if data is not None and check.columns_form.is_valid():
         preview = build_preview(
-            table, board=board, legend=legend, columns=check.columns_form.mapping()
+            table,
+            board=board,
+            legend=legend,
+            columns=check.columns_form.mapping(),
+            heading_rows=check.columns_form.chosen_heading_rows(),
         )
-    check.resolutions_form = ResolutionsForm(data, preview=preview, board=board)
+    check.resolutions_form = ResolutionsForm(
+        data, preview=preview, board=board, confirming=confirming
+    )
     if data is not None and check.resolutions_form.is_valid():
         preview = preview.with_choices(**check.resolutions_form.choices())
     check.preview = preview
+    if data is not None and check.columns_form.is_valid() and check.resolutions_form.is_valid():
+        choices = check.resolutions_form.choices()
+        remember_choices(
+            upload,
+            {
+                "columns": {str(i): key for i, key in check.columns_form.mapping().items()},
+                "heading_rows": sorted(check.columns_form.chosen_heading_rows()),
+                **choices,
+            },
+        )
     forms_ok = data is None or (check.columns_form.is_valid() and check.resolutions_form.is_valid())
     if forms_ok and not preview.errors:
         try:

@@ -22,6 +22,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from actionplans.columns import DERIVED, LABELS, UPDATE_HEADINGS  # noqa: F401 (ours, re-exported)
+
 # Headings are looked for in the first rows only: title rows sit above the table.
 HEADER_SEARCH_ROWS = 30
 # Fields a plan may give a column a quarter ("Q1 update", "Q2 update"; "RAG Q1", "RAG Q2"):
@@ -40,7 +42,7 @@ class Field:
 FIELDS: tuple[Field, ...] = (
     Field(
         "ref",
-        "Ref",
+        LABELS["ref"],
         (
             "ref",
             "refs",
@@ -58,7 +60,7 @@ FIELDS: tuple[Field, ...] = (
     ),
     Field(
         "finding",
-        "Finding",
+        LABELS["finding"],
         (
             "finding",
             "findings",
@@ -84,10 +86,10 @@ FIELDS: tuple[Field, ...] = (
             "priorities",
         ),
     ),
-    Field("priority", "Priority", ("priority", "priority level", "timescale priority")),
+    Field("priority", LABELS["priority"], ("priority", "priority level", "timescale priority")),
     Field(
         "theme",
-        "Theme",
+        LABELS["theme"],
         (
             "theme",
             "themes",
@@ -102,7 +104,7 @@ FIELDS: tuple[Field, ...] = (
     ),
     Field(
         "objective",
-        "Objective",
+        LABELS["objective"],
         (
             "objective",
             "objectives",
@@ -120,7 +122,7 @@ FIELDS: tuple[Field, ...] = (
     ),
     Field(
         "text",
-        "Action",
+        LABELS["text"],
         (
             "action",
             "actions",
@@ -151,7 +153,7 @@ FIELDS: tuple[Field, ...] = (
     ),
     Field(
         "answers",
-        "Reviews cited as written",
+        LABELS["answers"],
         (
             "reviews cited as written",
             "scr ref",
@@ -168,7 +170,7 @@ FIELDS: tuple[Field, ...] = (
     ),
     Field(
         "lead_agency",
-        "Lead agency",
+        LABELS["lead_agency"],
         (
             "lead agency",
             "responsible agency",
@@ -180,7 +182,7 @@ FIELDS: tuple[Field, ...] = (
     ),
     Field(
         "lead",
-        "Lead as written",
+        LABELS["lead"],
         (
             "lead as written",
             "lead",
@@ -209,7 +211,7 @@ FIELDS: tuple[Field, ...] = (
     ),
     Field(
         "subgroup",
-        "Enabling subgroup",
+        LABELS["subgroup"],
         (
             "enabling subgroup",
             "enabling subgroup or team",
@@ -223,7 +225,7 @@ FIELDS: tuple[Field, ...] = (
     ),
     Field(
         "evidence",
-        "Evidence of impact",
+        LABELS["evidence"],
         (
             "evidence of impact",
             "evidence",
@@ -247,7 +249,7 @@ FIELDS: tuple[Field, ...] = (
     ),
     Field(
         "resources",
-        "Resources",
+        LABELS["resources"],
         (
             "resources",
             "resource",
@@ -260,7 +262,7 @@ FIELDS: tuple[Field, ...] = (
     ),
     Field(
         "kpis",
-        "KPIs",
+        LABELS["kpis"],
         (
             "kpis",
             "kpi",
@@ -273,7 +275,7 @@ FIELDS: tuple[Field, ...] = (
     ),
     Field(
         "target",
-        "Target date as written",
+        LABELS["target"],
         (
             "target date as written",
             "target",
@@ -298,7 +300,7 @@ FIELDS: tuple[Field, ...] = (
     ),
     Field(
         "rag",
-        "RAG",
+        LABELS["rag"],
         (
             "rag",
             "rag rating",
@@ -312,9 +314,12 @@ FIELDS: tuple[Field, ...] = (
         ),
         open_phrases=("rag", "brag", "status", "rag rating", "rag status"),
     ),
+    # A status given by ticks: a column a status ("Achieved", "On target"), each cell ✓
+    # or empty. Found by its cells (`plan_rows.map_columns`), or chosen by the manager.
+    Field("tick", LABELS["tick"], ("status ticked a column a status",)),
     Field(
         "progress",
-        "Latest approved progress",
+        LABELS["progress"],
         (
             "latest approved progress",
             "progress",
@@ -334,40 +339,15 @@ FIELDS: tuple[Field, ...] = (
         ),
         open_phrases=("progress", "update", "progress update", "comments"),
     ),
-    Field("next_steps", "Future actions", ("future actions", "next steps", "further actions")),
+    Field("next_steps", LABELS["next_steps"], ("future actions", "next steps", "further actions")),
     Field(
         "progress_as_at",
-        "Progress as at",
+        LABELS["progress_as_at"],
         ("progress as at", "as at", "date of update", "update date", "date updated"),
     ),
 )
 
 FIELDS_BY_KEY = {field.key: field for field in FIELDS}
-
-# Columns our exports add that the app works out itself: recognised, never imported.
-DERIVED: dict[str, str] = {
-    "plan": "Plan",
-    "reviews_answered": "Reviews and findings answered",
-    "due_date": "Due date (worked out)",
-    "original_target": "Original target (slipped from)",
-    "rag_code": "RAG code",
-    "flags": "Flags",
-}
-
-# Headings the update trail (exports' second sheet) uses.
-UPDATE_HEADINGS: dict[str, str] = {
-    "plan": "Plan",
-    "ref": "Ref",
-    "label": "Update",
-    "as_at": "As at",
-    "status": "Status",
-    "rag": "RAG",
-    "progress": "Progress",
-    "next_steps": "Next steps",
-    "author": "Author",
-    "proposed_target": "Proposed target date",
-    "reason": "Reason for the new target date",
-}
 
 _NON_WORD_RE = re.compile(r"[^a-z0-9]+")
 

@@ -88,11 +88,13 @@ from .statuses import (
     COLOURS,
     fill_word,
     is_key_label,
+    is_tick,
     key_in_row,
     key_pieces,
     legend_in_text,
     legend_meaning,
     normalise_status,
+    number_key,
     rag_for_status,
     starts_as_a_key,
 )
@@ -158,8 +160,9 @@ def has_header(rows: list[SourceRow]) -> bool:
 
 def read_plan_table(data: bytes, *, sheet: str | None = None) -> Table:
     """The uploaded file's table of actions: from the sheet named, else from the first
-    sheet with a heading row (a "Guidance" or "Key" sheet in front is passed over)."""
-    return read_table(data, sheet=sheet, wanted=has_header)
+    sheet with a heading row (a "Guidance" or "Key" sheet in front is passed over); a
+    Word document's tables, one after the other (`word.read_docx`)."""
+    return read_table(data, sheet=sheet, wanted=has_header, word=True)
 
 
 def map_columns(
@@ -200,7 +203,40 @@ def map_columns(
     for column, heading in zip(columns, headings, strict=True):
         column.status = column.status or _unmapped_status(heading, column.sample)
     _priority_without_finding(columns)
+    _tick_columns(columns, body)
+    _findings_as_actions(columns)
     return columns
+
+
+def _tick_columns(columns: list[ColumnMapping], body: list[SourceRow]) -> None:
+    """Columns headed by a status ("Achieved", "On target") whose cells are all ticks or
+    empty give the status by their ticks, whatever their heading first suggested ("On
+    target" is no target date)."""
+    for column in columns:
+        if column.field in ("ref", "text") or rag_for_status(column.heading) in (
+            None,
+            RAG.NOT_RATED,
+        ):
+            continue
+        cells = [
+            cell_text(row.cells[column.index]) for row in body if column.index < len(row.cells)
+        ]
+        filled = [text for text in cells if text]
+        if filled and all(is_tick(text) for text in filled):
+            column.field, column.status = "tick", "matched"
+
+
+def _findings_as_actions(columns: list[ColumnMapping]) -> None:
+    """A progress report on recommendations with no action column: each recommendation
+    is itself the thing to do, so its column is read as the actions (for the manager
+    to check: it is marked guessed)."""
+    fields = {column.field for column in columns}
+    if "text" in fields or "finding" not in fields:
+        return
+    for column in columns:
+        if column.field == "finding":
+            column.field, column.status = "text", "guessed"
+            return
 
 
 def _unmapped_status(heading: str, sample: str) -> str:
@@ -237,11 +273,14 @@ def build_preview(
     board: Board,
     legend: dict[str, str] | None = None,
     columns: dict[int, str] | None = None,
+    heading_rows: set[int] | None = None,
 ) -> ImportPreview:
     """Read the table's actions with the automatic column mapping, or the manager's.
 
     `legend` is the plan's own words for each status, when importing into a plan that
-    has them. Raises UnreadableFile when no heading row can be found.
+    has them. `heading_rows`: rows the manager says are headings (a theme, or a
+    finding when they read as one), whatever they hold. Raises UnreadableFile when no
+    heading row can be found.
     """
     header = find_header(table.rows)
     before = [row for row in table.rows if row.number < header.number]
@@ -257,6 +296,16 @@ def build_preview(
             RowProblem(under.number, f"read with row {header.number} as the headings.")
         )
     _note_repeated_columns(preview)
+    text_column = preview.mapped.get("text")
+    if text_column and field_for_heading(text_column.heading) == "finding" and columns is None:
+        preview.notes.append(
+            RowProblem(
+                header.number,
+                f"there is no action column: each “{text_column.heading}” (column "
+                f"{text_column.letter}) is imported as an action. Choose another column "
+                "for the actions below if that is wrong.",
+            )
+        )
     if "text" not in preview.mapped:
         preview.errors.append(
             RowProblem(header.number, "Choose the column that holds the actions.")
@@ -264,6 +313,7 @@ def build_preview(
         return preview
     reviews = ReviewMatcher(board) if "answers" in preview.mapped else None
     reader = _PlanReader(preview, header, AgencyMatcher(board), legend or {}, reviews)
+    reader.heading_rows = heading_rows or set()
     reader.read_title_rows(before, header)
     reader.read_body(body)
     if not preview.actions and not preview.errors:
@@ -340,6 +390,20 @@ KIND_WORDS: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 
 
+def kinds_named(text: str) -> set[str]:
+    """The kinds of agency a lead's words name ("DCI Jones, Constabulary": police)."""
+    padded = f" {normalise_heading(text)} "
+    return {
+        kind for kind, words in KIND_WORDS.items() if any(f" {word} " in padded for word in words)
+    }
+
+
+def guess_kind(name: str) -> str:
+    """The kind of a new agency, from its name: the one kind its words name, else Other."""
+    kinds = kinds_named(name)
+    return kinds.pop() if len(kinds) == 1 else AgencyKind.OTHER
+
+
 class AgencyMatcher:
     """Finds a board's agency in a lead cell: by name or short name, whole words only.
 
@@ -365,12 +429,7 @@ class AgencyMatcher:
 
     def suggest(self, text: str) -> Agency | None:
         """The board's only agency of the one kind the lead's words name, if any."""
-        padded = f" {normalise_heading(text)} "
-        kinds = {
-            kind
-            for kind, words in KIND_WORDS.items()
-            if any(f" {word} " in padded for word in words)
-        }
+        kinds = kinds_named(text)
         return self.only_of_kind.get(kinds.pop()) if len(kinds) == 1 else None
 
     def match(self, text: str) -> Agency | None:
@@ -408,6 +467,7 @@ _FINDING_HEADING_RE = re.compile(
     r"(?:[-\u2013\u2014:]\s*+)?(?P<rest>.*)$",
     re.IGNORECASE | re.DOTALL,
 )
+FINDING_HEADING_RE = _FINDING_HEADING_RE  # a heading above a Word table, too
 _NUMBERED_RE = re.compile(rf"^{_NUMBER}(?:[.:)]\s++|\s*+$)(?P<rest>.*)$", re.IGNORECASE | re.DOTALL)
 _THEME_RE = re.compile(
     r"^(?:theme|section)?\s*+(?P<key>\d{1,3}[a-z]?)[.:)]\s++(?P<title>.+)$",
@@ -500,8 +560,13 @@ class _PlanReader:
                 )
             )
         self.in_full: set[str] = set()
+        # Status ticks: a column a status ("Achieved", "On target"), ✓ or empty.
+        self.ticks = [column.index for column in preview.columns if column.field == "tick"]
+        # A key of category numbers ("1 = Achieved; 2 = On track..."): number -> RAG
+        self.number_key: dict[str, RAG] = {}
         self.merged_down = preview.table.merged_down
         self.key_rows: list[int] = []
+        self.heading_rows: set[int] = set()  # the manager's: these rows are headings
         self.lines: dict[int, _Line] = {}
 
     # ---- walking
@@ -513,6 +578,8 @@ class _PlanReader:
         has_key = self._key_above(lines)
         for row in lines:
             texts = [text for text in row.texts if text]
+            if self._number_key_row(row):
+                continue
             if (has_key and _is_key_line(row)) or any(map(starts_as_a_key, row.texts)):
                 continue  # the key, or a line of it: not a theme
             if len(texts) != 1:
@@ -552,12 +619,60 @@ class _PlanReader:
         self.key_rows.append(row.number)
         return True
 
+    def _number_key_row(self, row: _Line) -> bool:
+        """Whether the row is (a piece of) a key of category numbers, read not imported:
+        "1 = Achieved; 2 = On track but not yet due; 3 = Slipped" in a cell, or "1 =
+        Achieved" alone on its row."""
+        texts = [text for text in row.texts if text]
+        if not 1 <= len(texts) <= 2:
+            return False
+        key = number_key(texts)
+        if len(key) == 1 and not self.number_key:
+            # A key a piece a row starts with its first status, written as a status alone
+            # ("1 = Achieved"), never with an action's words ("1 - Complete the audit").
+            ((number, (_rag, words)),) = key.items()
+            if number not in ("0", "1") or rag_for_status(words) is None:
+                return False
+        if not key:
+            return False
+        for number, (rag, words) in key.items():
+            self.number_key[number] = rag
+            if rag != RAG.NOT_RATED:
+                self.preview.legend.setdefault(rag.value, words)
+                self.preview.key_statuses.add(rag.value)
+        self.key_rows.append(row.number)
+        return True
+
+    def _number_key_lines(self, rows: list[_Line]) -> set[int]:
+        """Rows of a key of category numbers under the table (with a "Key" row above
+        them), learnt before the statuses are read."""
+        found: set[int] = set()
+        label: int | None = None
+        for row in rows:
+            if self._number_key_row(row):
+                self.key_rows.pop()  # `read_body` notes it with the other key rows
+                found.add(row.number)
+                if label is not None:
+                    found.add(label)
+                label = None
+                continue
+            texts = [text for text in row.texts if text]
+            label = row.number if len(texts) == 1 and is_key_label(texts[0]) else None
+        return found
+
+    def _rag(self, word: str) -> RAG | None:
+        """A status cell's RAG: by the file's key of numbers, else its words."""
+        number = word.strip().rstrip(".")
+        if number in self.number_key:
+            return self.number_key[number]
+        return rag_for_status(word, self.legend)
+
     def _reread_statuses(self) -> None:
         """Statuses read before a key under the table are read again with its words."""
         unknown = self.preview.unknown_statuses
         for action in self.preview.actions:
             if action.rag is None:
-                action.rag = rag_for_status(action.status_word, self.legend)
+                action.rag = self._rag(action.status_word)
                 if action.rag is not None:
                     rows = unknown.get(action.status_word, [])
                     if action.row in rows:
@@ -568,7 +683,7 @@ class _PlanReader:
         rows = [_Line.of(row) for row in source_rows]  # each cell read once
         self.lines = {row.number: row for row in rows}
         self.in_full = self._written_in_full(rows)
-        key_lines = self._key_lines(rows)
+        key_lines = self._key_lines(rows) | self._number_key_lines(rows)
         for row, next_ref in zip(rows, self._next_refs(rows), strict=True):
             if self._repeats_header(row):
                 self.finding_text_open = False
@@ -579,7 +694,10 @@ class _PlanReader:
             if self._key_below(row):
                 continue
             heading = self._heading_text(row)
-            if heading is not None:
+            if row.number in self.heading_rows:
+                heading = next((text for text in row.texts if text), "")[:_THEME_TITLE_MAX]
+                self.finding_text_open = False
+            if heading:
                 self._heading(heading)
                 continue
             self.finding_text_open = False
@@ -645,7 +763,10 @@ class _PlanReader:
         ref = _clean_ref(texts.get("ref", ""))
         if "ref" not in self.columns and self.finding_numbers is None:
             ref = self._ref_in_text(texts)
+        heads_block = self._heads_block(ref, texts)
         self._carry(texts, row.number)
+        if heads_block:
+            return
         if ref:
             self._leave_parents(ref)
         if not ref and self._continues(texts):
@@ -667,6 +788,8 @@ class _PlanReader:
         anchors = self._merged_from_above(row, texts)
         if "rag" in texts and not texts["rag"]:
             texts["rag"] = self._fill_word(row)
+        if self.ticks and not texts.get("rag"):
+            texts["rag"] = self._ticked(row)
         self._add_action(
             row.number,
             ref,
@@ -678,6 +801,21 @@ class _PlanReader:
         if "progress" in latest and actions and actions[-1].row == row.number:
             actions[-1].progress_heading = self.preview.columns[latest["progress"]].heading
             actions[-1].earlier_progress = self._earlier_progress(row, latest["progress"])
+
+    def _heads_block(self, ref: str, texts: dict[str, str]) -> bool:
+        """A recommendation (or theme, or objective) written on its own row, with its
+        number and text and no action ("1 | The board should..."), heads the actions
+        under it ("1.1", "1.2", whose recommendation cell is empty): it takes the ref as
+        its number. Changes `texts` so that `_carry` starts it."""
+        if not ref or texts["text"] or not self._only_ref_and_text(texts):
+            return False
+        for key in CARRIED:
+            if texts.get(key) and not _NUMBERED_RE.match(texts[key]) and "." not in ref:
+                texts[key] = f"{ref}. {texts[key]}"
+        if texts.get("objective") and not any(texts.get(key) for key in CARRIED[:3]):
+            self.objective = self._objective(texts.pop("objective"), key=ref)
+            return True
+        return any(texts.get(key) for key in CARRIED)
 
     @staticmethod
     def _ref_in_text(texts: dict[str, str]) -> str:
@@ -712,6 +850,19 @@ class _PlanReader:
                     break
         return latest
 
+    def _ticked(self, row: _Line) -> str:
+        """With status ticks, the heading of the ticked column that says most done
+        ("Achieved" before "On target"); "" when none is ticked."""
+        ticked = [
+            self.preview.columns[i].heading for i in self.ticks if is_tick(self._cell(row, i))
+        ]
+        order = [RAG.BLUE, RAG.GREEN, RAG.AMBER, RAG.RED, RAG.NOT_STARTED, RAG.NOT_RATED]
+        return min(
+            ticked,
+            key=lambda heading: order.index(rag_for_status(heading) or RAG.NOT_RATED),
+            default="",
+        )
+
     def _fill_word(self, row: _Line) -> str:
         """A status column with no words but a coloured cell: the colour, as a status word
         (the latest coloured one, with a RAG column a quarter)."""
@@ -731,7 +882,7 @@ class _PlanReader:
         for position, index in enumerate(progress[: progress.index(latest)]):
             if text := self._cell(row, index):
                 word = self._cell(row, statuses[position]) if len(statuses) == len(progress) else ""
-                rag = rag_for_status(word, self.legend) if word else None
+                rag = self._rag(word) if word else None
                 earlier.append((self.preview.columns[index].heading, text, rag or RAG.NOT_RATED))
         return earlier
 
@@ -932,7 +1083,7 @@ class _PlanReader:
 
     def _status(self, action: ParsedAction, word: str) -> None:
         action.status_word = word
-        action.rag = rag_for_status(word, self.legend)
+        action.rag = self._rag(word)
         if action.rag is None:
             self.preview.unknown_statuses.setdefault(word, []).append(action.row)
         meaning = legend_meaning(word)

@@ -101,7 +101,7 @@ class Table:
     """What a reader found: the rows, and how it read them (for the preview to show)."""
 
     rows: list[SourceRow]
-    file_kind: str  # "xlsx" or "csv"
+    file_kind: str  # "xlsx", "csv" or "docx"
     sheet_name: str = ""
     sheet_names: list[str] = field(default_factory=list)
     # Sheets before the one read that the caller's test passed over
@@ -112,9 +112,21 @@ class Table:
     merged_down: dict[tuple[int, int], int] = field(default_factory=dict)
     # (row number, column index) -> "RRGGBB": the fill colour of an empty cell
     fills: dict[tuple[int, int], str] = field(default_factory=dict)
+    # A Word document: its paragraphs before the first table, how many tables were read
+    # (and passed over), and whether it held changes nobody had accepted.
+    introduction: str = ""
+    tables_read: int = 0
+    tables_passed_over: list[str] = field(default_factory=list)
+    tracked_changes: bool = False
 
     @property
     def description(self) -> str:
+        if self.file_kind == "docx":
+            tables = f"{self.tables_read} tables" if self.tables_read > 1 else "1 table"
+            read = f"Word document, {tables} (rows are numbered through the document from the top)"
+            if self.tables_passed_over:
+                read += f"; passed over {', '.join(self.tables_passed_over)}"
+            return read
         if self.file_kind == "xlsx":
             read = f'Excel workbook, sheet "{self.sheet_name}"'
             if self.passed_over:
@@ -134,11 +146,18 @@ def column_letter(index: int) -> str:
 type RowsTest = Callable[[list[SourceRow]], bool]
 
 
-def read_table(data: bytes, *, sheet: str | None = None, wanted: RowsTest | None = None) -> Table:
+def read_table(
+    data: bytes,
+    *,
+    sheet: str | None = None,
+    wanted: RowsTest | None = None,
+    word: bool = False,
+) -> Table:
     """Read an uploaded plan. Raises UnreadableFile with a clear message.
 
     Without a `sheet`, a workbook is read from its first sheet whose rows pass `wanted`
-    (else its first sheet)."""
+    (else its first sheet). With `word`, a Word document (.docx) is read too, by
+    `word.read_docx` (its tables, one after the other); without it one is refused."""
     if not data:
         raise UnreadableFile("The file is empty.")
     if len(data) > MAX_FILE_BYTES:
@@ -147,6 +166,10 @@ def read_table(data: bytes, *, sheet: str | None = None, wanted: RowsTest | None
             f"{MAX_FILE_BYTES // 1024 // 1024} MB."
         )
     if data.startswith(b"PK\x03\x04") or data.startswith(b"PK\x05\x06"):
+        if word and is_word_document(data):
+            from .word import read_docx  # noqa: PLC0415 (word.py builds on this module)
+
+            return read_docx(data, wanted=wanted)
         return read_xlsx(data, sheet=sheet, wanted=wanted)
     _refuse_other_binaries(data)
     return read_csv(data)
@@ -168,10 +191,10 @@ def _refuse_other_binaries(data: bytes) -> None:
 
 
 def read_xlsx(data: bytes, *, sheet: str | None = None, wanted: RowsTest | None = None) -> Table:
-    archive = _open_zip(data)
+    archive = open_zip(data)
     with archive:
         _check_package(archive)
-        _refuse_doctypes(archive)
+        refuse_doctypes(archive)
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many types on damaged files
@@ -199,7 +222,7 @@ def read_xlsx(data: bytes, *, sheet: str | None = None, wanted: RowsTest | None 
     )
 
 
-def _open_zip(data: bytes) -> zipfile.ZipFile:
+def open_zip(data: bytes) -> zipfile.ZipFile:
     try:
         return zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, OSError, ValueError) as error:
@@ -208,11 +231,21 @@ def _open_zip(data: bytes) -> zipfile.ZipFile:
         ) from error
 
 
-def _check_package(archive: zipfile.ZipFile) -> None:
-    """Refuse zip bombs (by declared sizes, before anything is inflated) and non-workbooks."""
+def is_word_document(data: bytes) -> bool:
+    """Whether a zip holds a Word document's main part (its other checks come later)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = set(archive.namelist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return False
+    return "word/document.xml" in names and "xl/workbook.xml" not in names
+
+
+def check_sizes(archive: zipfile.ZipFile, *, what: str = "workbook") -> None:
+    """Refuse zip bombs, by declared sizes, before anything is inflated."""
     members = archive.infolist()
     if len(members) > MAX_ZIP_MEMBERS:
-        raise UnreadableFile(f"This file holds {len(members):,} parts; a workbook has far fewer.")
+        raise UnreadableFile(f"This file holds {len(members):,} parts; a {what} has far fewer.")
     total = 0
     for member in members:
         if member.flag_bits & 0x1:
@@ -225,11 +258,20 @@ def _check_package(archive: zipfile.ZipFile) -> None:
                 "so we have not opened it."
             )
     if total > MAX_UNCOMPRESSED_BYTES:
-        raise UnreadableFile(
-            f"This workbook would expand to {total / 1024 / 1024:,.0f} MB; the limit is "
-            f"{MAX_UNCOMPRESSED_BYTES // 1024 // 1024} MB. Remove other sheets or images, "
-            "or save the plan as CSV."
+        advice = (
+            "Remove other sheets or images, or save the plan as CSV."
+            if what == "workbook"
+            else "Remove its images, or copy the plan's table into a new document."
         )
+        raise UnreadableFile(
+            f"This {what} would expand to {total / 1024 / 1024:,.0f} MB; the limit is "
+            f"{MAX_UNCOMPRESSED_BYTES // 1024 // 1024} MB. {advice}"
+        )
+
+
+def _check_package(archive: zipfile.ZipFile) -> None:
+    """Refuse zip bombs (by declared sizes, before anything is inflated) and non-workbooks."""
+    check_sizes(archive)
     names = set(archive.namelist())
     if "[Content_Types].xml" not in names:
         raise UnreadableFile(f"This is a zip file, not an Excel workbook. {SAVE_AS}")
@@ -242,7 +284,9 @@ def _check_package(archive: zipfile.ZipFile) -> None:
         raise UnreadableFile(f"This is an Office file but not an Excel workbook. {SAVE_AS}")
 
 
-def _refuse_doctypes(archive: zipfile.ZipFile) -> None:
+def refuse_doctypes(
+    archive: zipfile.ZipFile, *, what: str = "workbook", writer: str = "Excel"
+) -> None:
     """Refuse any XML part with a DOCTYPE: entity expansion and external entities live there.
 
     A DOCTYPE can only come before the root element, so each part is parsed only up
@@ -257,12 +301,13 @@ def _refuse_doctypes(archive: zipfile.ZipFile) -> None:
                     break
         except DefusedXmlException as error:
             raise UnreadableFile(
-                "This workbook contains XML entity declarations (a DOCTYPE), which Excel "
+                f"This {what} contains XML entity declarations (a DOCTYPE), which {writer} "
                 "never writes and which can be used to attack a server. It has not been read."
             ) from error
         except Exception as error:
             raise UnreadableFile(
-                f"This workbook is damaged (part {member.filename} is not valid XML). {SAVE_AS}"
+                f"This {what} is damaged (part {member.filename} is not valid XML). "
+                + (SAVE_AS if what == "workbook" else "Save it again from Word (.docx).")
             ) from error
 
 

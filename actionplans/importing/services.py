@@ -21,17 +21,17 @@ from collections import Counter
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
+from actionplans import policy
 from actionplans.models import (
     RAG,
     Action,
     ActionSource,
     Agency,
-    AgencyKind,
     Objective,
     Plan,
     PlanKind,
@@ -46,9 +46,11 @@ from reviews.models import Board, Finding, FindingKind, Review
 
 from .bulk import BATCH_SIZE, create_with_history
 from .headers import normalise_heading
+from .plan_rows import guess_kind
 from .preview import ACTION_FIELDS, ImportPreview, ParsedAction, RowProblem
 
 NEW_AGENCY = "new"
+LEAVE_UNLINKED = "unlinked"  # the manager's answer; an action's lead kept as written
 # What an import may change on an action (bulk updates name them all).
 ACTION_WRITTEN = [
     *ACTION_FIELDS.values(),
@@ -123,7 +125,13 @@ def plan_for_target(target: ImportTarget) -> Plan | None:
 def import_plan_rows(
     *, preview: ImportPreview, target: ImportTarget, author, dry_run: bool
 ) -> ImportOutcome:
-    """Write the preview into the target plan, or (dry run) count what that would do."""
+    """Write the preview into the target plan, or (dry run) count what that would do.
+
+    Like every other write it asks `policy`: a user who may not import into the board
+    is refused (PermissionDenied). `author=None` is the command line (`import_plan`),
+    run by whoever runs the server."""
+    if author is not None and not policy.can_import_plan(author, target.board):
+        raise PermissionDenied("Only the board's business manager can import plans.")
     if preview.errors:
         raise ImportRefused(preview.errors)
     if dry_run:
@@ -178,7 +186,7 @@ class _Decisions:
         self.batches = {
             model: _Batch(model, fields)
             for model, fields in [
-                (Plan, ["title", "rag_legend", "columns"]),
+                (Plan, ["title", "rag_legend", "columns", "introduction"]),
                 (Review, ["title"]),
                 (Agency, []),
                 (Finding, ["kind", "text", "priority", "position"]),
@@ -243,6 +251,8 @@ class _Decisions:
             "title": self.target.title,
             "rag_legend": (plan.rag_legend if plan else {}) or self._legend(),
             "columns": (plan.columns if plan else {}) or self._headings(),
+            # A Word document's paragraphs before its table; a plan's own is kept.
+            "introduction": (plan.introduction if plan else "") or self.preview.table.introduction,
         }
         if plan is None:
             kind = PlanKind.COMPOSITE if "answers" in self.preview.mapped else PlanKind.SINGLE
@@ -371,7 +381,7 @@ class _Decisions:
             short_name = name[:60].strip()
             if short_name not in by_short_name:
                 agency = Agency(
-                    board=board, short_name=short_name, name=name[:200], kind=AgencyKind.OTHER
+                    board=board, short_name=short_name, name=name[:200], kind=guess_kind(name)
                 )
                 self._keep(agency)
                 by_short_name[short_name] = agency
@@ -426,7 +436,7 @@ class _Decisions:
             ACTION_FIELDS[key]: text for key, text in parsed.values.items() if key in ACTION_FIELDS
         }
         values["position"] = position
-        if "rag" in self.preview.mapped:
+        if "rag" in self.preview.mapped or "tick" in self.preview.mapped:
             values["rag"] = self.preview.rag_for(parsed)
         if has["theme"]:
             values["theme"] = themes.get(id(parsed.theme))
@@ -441,16 +451,13 @@ class _Decisions:
 
         A changed target keeps the first one agreed as the original: the action slipped.
         """
-        before_target, before_due = action.target_text, action.due_date
+        values = dict(values)
+        target = values.pop("target_text", action.target_text)
         changed = _assign(action, values) | _take_progress(action, parsed, as_at)
+        changed = action.move_target(target) or changed
         if not changed:
             return False
-        if action.target_text != before_target:
-            if before_target and not action.original_target_text:
-                action.original_target_text = before_target
-                action.original_due_date = before_due
-            action.resolve_target()
-        action.version += 1
+        action.bump_version()
         action.updated_at = self.now
         return True
 

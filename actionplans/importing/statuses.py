@@ -86,6 +86,8 @@ STATUS_WORDS: dict[str, RAG] = {
     "not yet started": RAG.NOT_STARTED,
     "not yet due": RAG.NOT_STARTED,
     "not due": RAG.NOT_STARTED,
+    "slipped": RAG.AMBER,
+    "slipping": RAG.AMBER,
     "not rated": RAG.NOT_RATED,
     "no status": RAG.NOT_RATED,
     "n a": RAG.NOT_RATED,
@@ -264,3 +266,58 @@ def fill_word(rgb: str) -> str:
     if status is None:
         return f"Cell coloured #{rgb}"
     return f"{status.label} (cell colour)"
+
+
+# ------------------------------------------------------------ category numbers and ticks
+
+# "1 = Achieved; 2 = On track but not yet due; 3 = Slipped; 4 = Not achieved": a key of
+# category numbers, written under or above the table (one piece a row, or all in one).
+_NUMBER_PIECE_RE = re.compile(
+    r"^\s*+(?P<number>\d{1,2})\s*+[=:\-\u2013\u2014)]\s*+(?P<meaning>\S.*)$"
+)
+_NUMBER_KEY_LABEL_RE = re.compile(
+    r"^\s*+(?:key|status(?:\s++key)?|categories)\s*+[:\-\u2013]?\s*+", re.I
+)
+_PHRASES = sorted(
+    (phrase for phrase in STATUS_WORDS if len(phrase) > 2), key=lambda phrase: -len(phrase)
+)
+
+
+def number_key(texts: list[str]) -> dict[str, tuple[RAG, str]]:
+    """Category number -> (its RAG, the key's words) for texts that are all pieces of a
+    number key; empty unless every piece reads and at least one names a status we know."""
+    pieces = []
+    for text in texts:
+        text = _NUMBER_KEY_LABEL_RE.sub("", text, count=1)
+        pieces += [piece for piece in re.split(r"[;\n]|,\s*(?=\d)", text) if piece.strip()]
+    found: dict[str, tuple[RAG, str]] = {}
+    for piece in pieces:
+        match = _NUMBER_PIECE_RE.match(piece)
+        if not match or len(match["meaning"]) > 120 or match["number"] in found:
+            return {}
+        meaning = match["meaning"].strip().rstrip(".")
+        found[match["number"]] = (status_in_words(meaning) or RAG.NOT_RATED, meaning)
+    if not any(rag != RAG.NOT_RATED for rag, _words in found.values()):
+        return {}
+    return found
+
+
+def status_in_words(text: str) -> RAG | None:
+    """The status a longer phrase starts with or holds: the known words found first in it
+    (the longest at that place). "On track but not yet due" is on track."""
+    words = f" {normalise_status(text)} "
+    best: tuple[int, RAG] | None = None
+    for phrase in _PHRASES:
+        position = words.find(f" {phrase} ")
+        if position >= 0 and (best is None or position < best[0]):
+            best = (position, STATUS_WORDS[phrase])
+    return best[1] if best else None
+
+
+# A tick column ("Achieved", "On target"), each cell a tick or empty. "ü" is Word's tick
+# in the Wingdings font, as it reads without the font.
+TICKS = frozenset({"✓", "✔", "√", "☑", "✅", "🗸", "x", "yes", "y", "ü", "p"})
+
+
+def is_tick(text: str) -> bool:
+    return text.strip().casefold() in TICKS

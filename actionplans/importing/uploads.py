@@ -1,52 +1,29 @@
-"""Keep an uploaded plan between upload, preview and confirm.
+"""Keep an uploaded plan between upload, preview and confirm, as a `PlanImport` row.
 
-The bytes go to the default storage under ``imports/<uuid>.bin`` (MEDIA_ROOT on a
-single server); the session keeps only what the upload form said, keyed by that
-uuid, so one user can have several imports going and nobody can open another's.
-Files are removed on confirm, and any left older than `KEEP_FOR` are swept away at
-the next upload.
+The row says who uploaded what for which board and what they chose; the bytes go to
+the default storage under ``imports/<token>.bin`` (MEDIA_ROOT on a single server). Only
+the user who uploaded it, on its board, opens it again. The file is removed on
+confirm (the row stays, "imported"), and imports nobody confirmed are swept away with
+their files after `KEEP_FOR`, at the next upload.
 """
 
 from __future__ import annotations
 
-import uuid
-from dataclasses import asdict, dataclass
 from datetime import timedelta
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
-SESSION_KEY = "plan_imports"
+from actionplans.models import ImportState, PlanImport
+
 DIRECTORY = "imports"
 KEEP_FOR = timedelta(hours=24)
 
 
-@dataclass(frozen=True)
-class StoredUpload:
-    """What the upload form said, and where its file is."""
-
-    token: str
-    board_id: int
-    title: str
-    kind: str
-    plan_slug: str
-    sheet: str
-    filename: str
-    review_reference: str = ""
-
-    @property
-    def path(self) -> str:
-        return f"{DIRECTORY}/{self.token}.bin"
-
-    def read(self) -> bytes:
-        with default_storage.open(self.path, "rb") as stored:
-            return stored.read()
-
-
 def store_upload(
-    session,
     *,
+    user,
     data: bytes,
     board_id: int,
     title: str,
@@ -55,10 +32,10 @@ def store_upload(
     sheet: str,
     filename: str,
     review_reference: str = "",
-) -> StoredUpload:
+) -> PlanImport:
     _sweep()
-    upload = StoredUpload(
-        token=str(uuid.uuid4()),
+    upload = PlanImport(
+        user=user,
         board_id=board_id,
         title=title,
         kind=kind,
@@ -67,34 +44,44 @@ def store_upload(
         filename=filename[:200],
         review_reference=review_reference,
     )
-    default_storage.save(upload.path, ContentFile(data))
-    session[SESSION_KEY] = {**session.get(SESSION_KEY, {}), upload.token: asdict(upload)}
+    upload.file.save(f"{upload.token}.bin", ContentFile(data), save=False)
+    upload.save()
     return upload
 
 
-def stored_upload(session, token: str, board_id: int) -> StoredUpload | None:
-    """The session's upload with this token, for this board, if its file is still there."""
-    saved = session.get(SESSION_KEY, {}).get(str(token))
-    if not saved or saved.get("board_id") != board_id:
+def stored_upload(user, token: str, board_id: int) -> PlanImport | None:
+    """The user's import with this token, for this board, if its file is still there."""
+    upload = PlanImport.objects.filter(
+        token=token, user=user, board_id=board_id, state=ImportState.CHECKING
+    ).first()
+    if upload is None or not upload.file or not default_storage.exists(upload.file.name):
         return None
-    upload = StoredUpload(**saved)
-    return upload if default_storage.exists(upload.path) else None
+    return upload
 
 
-def discard_upload(session, upload: StoredUpload) -> None:
-    default_storage.delete(upload.path)
-    uploads = dict(session.get(SESSION_KEY, {}))
-    uploads.pop(upload.token, None)
-    session[SESSION_KEY] = uploads
+def remember_choices(upload: PlanImport, choices: dict) -> None:
+    if upload.choices != choices:
+        upload.choices = choices
+        upload.save(update_fields=["choices", "updated_at"])
+
+
+def discard_upload(upload: PlanImport) -> None:
+    """The import is done: its file goes, the row stays as the record of it."""
+    upload.file.delete(save=False)
+    upload.state = ImportState.IMPORTED
+    upload.save(update_fields=["file", "state", "updated_at"])
 
 
 def _sweep() -> None:
-    """Remove uploads nobody confirmed."""
+    """Remove imports nobody confirmed, and any file no import names."""
+    cutoff = timezone.now() - KEEP_FOR
+    for upload in PlanImport.objects.filter(state=ImportState.CHECKING, updated_at__lt=cutoff):
+        upload.file.delete(save=False)
+        upload.delete()
     try:
         _folders, files = default_storage.listdir(DIRECTORY)
     except FileNotFoundError:
         return
-    cutoff = timezone.now() - KEEP_FOR
     for name in files:
         path = f"{DIRECTORY}/{name}"
         if default_storage.get_modified_time(path) < cutoff:

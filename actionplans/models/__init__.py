@@ -1,4 +1,5 @@
 from .actions import Action, ActionComment, ActionSource, ProgressUpdate, UpdateStatus
+from .imports import ImportState, PlanImport
 from .membership import Membership, Role
 from .outbox import Message, MessageKind, MessageStatus, NotificationSettings
 from .plans import Agency, AgencyKind, Objective, Plan, PlanKind, Theme
@@ -24,7 +25,9 @@ __all__ = [
     "RoundPlan",
     "RoundStatus",
     "Agency",
+    "ImportState",
     "Membership",
+    "PlanImport",
     "Role",
     "AgencyKind",
     "Objective",

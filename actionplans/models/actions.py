@@ -146,6 +146,36 @@ class Action(models.Model):
         instance._loaded_target_text = instance.__dict__.get("target_text")
         return instance
 
+    # ---- the rules of an action: every writer (forms, approvals, the importer, the
+    # seed loader) changes an action through these, so they cannot drift apart.
+
+    def move_target(self, new_target_text: str) -> bool:
+        """Move the target, keeping the first one the board agreed as the original (the
+        plan then shows "slipped from X"), and work out its dates. False if unchanged."""
+        if new_target_text == self.target_text:
+            return False
+        if self.target_text and not self.original_target_text:
+            self.original_target_text = self.target_text
+            self.original_due_date = self.due_date
+        self.target_text = new_target_text
+        self.resolve_target()
+        return True
+
+    def take_update(self, update) -> None:
+        """An approved update becomes the action's RAG and, when it says any, its
+        progress, as at the update's date; a new target it proposes moves the target."""
+        self.rag = update.rag
+        if update.progress:
+            self.progress = update.progress
+        self.progress_as_at = update.as_at
+        if update.proposed_target_text:
+            self.move_target(update.proposed_target_text)
+
+    def bump_version(self) -> None:
+        """Every saved change to an action gives it a new version: a form opened on the
+        old one is refused (409) rather than overwrite it."""
+        self.version += 1
+
     def resolve_target(self) -> None:
         """Derive kind, start and due date from the target text as written."""
         target = resolve_target(self.target_text)

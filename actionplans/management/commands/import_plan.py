@@ -1,9 +1,10 @@
 """manage.py import_plan PATH --title TITLE --kind KIND [--plan-slug SLUG] [--dry-run]
-[--sheet NAME] [--board SLUG] [--review REF]
+[--sheet NAME] [--board SLUG] [--review REF] [--new-agencies]
 
 The same import as the upload page, without the questions: leads we cannot match to
-an agency stay unlinked (kept as written) and status words we do not know become
-"Not rated"; both are listed. Exits with an error, writing nothing, when the file
+an agency stay unlinked (kept as written), or with --new-agencies become new agencies
+(their kind guessed from the name), and status words we do not know become "Not
+rated"; all are listed. Exits with an error, writing nothing, when the file
 cannot be read or when a real run finds row errors.
 """
 
@@ -12,24 +13,29 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.text import slugify
 
-from actionplans.importing.plan_rows import build_preview, read_plan_table
+from actionplans.importing.plan_rows import build_preview, guess_kind, read_plan_table
 from actionplans.importing.preview import ImportPreview
 from actionplans.importing.readers import MAX_FILE_BYTES, UnreadableFile
 from actionplans.importing.services import (
+    NEW_AGENCY,
     ImportOutcome,
     ImportRefused,
     ImportTarget,
     import_plan_rows,
     plan_for_target,
 )
+from actionplans.models import AgencyKind
 from reviews.models import Board, ReviewKind
 
 
 class Command(BaseCommand):
-    help = "Import a plan's actions from a CSV or XLSX file (idempotent: updates by ref)."
+    help = (
+        "Import a plan's actions from a CSV, XLSX or Word (.docx) file "
+        "(idempotent: updates by ref)."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("path", help="The .xlsx or .csv file.")
+        parser.add_argument("path", help="The .xlsx, .docx or .csv file.")
         parser.add_argument("--title", required=True, help="The plan's title.")
         parser.add_argument(
             "--kind", required=True, choices=ReviewKind.values, help="What the plan responds to."
@@ -45,6 +51,12 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--board", help="The board's slug (default: the only board, if there is one)."
+        )
+        parser.add_argument(
+            "--new-agencies",
+            action="store_true",
+            help="Create every lead that matches no agency as a new agency of the board "
+            "(kind guessed from its name) instead of leaving it unlinked.",
         )
         parser.add_argument(
             "--review",
@@ -71,7 +83,11 @@ class Command(BaseCommand):
             preview = build_preview(table, board=board, legend=plan.rag_legend if plan else None)
         except (UnreadableFile, ImportRefused) as problem:
             raise CommandError(str(problem)) from problem
-        self._report(preview)
+        if options["new_agencies"]:
+            preview = preview.with_choices(
+                agencies=dict.fromkeys(preview.unknown_agencies, NEW_AGENCY)
+            )
+        self._report(preview, new_agencies=options["new_agencies"])
         if preview.errors:
             message = f"{len(preview.errors)} row error(s): nothing was written."
             if options["dry_run"]:
@@ -88,7 +104,7 @@ class Command(BaseCommand):
             raise CommandError("Nothing was written.") from refused
         self._counts(outcome)
 
-    def _report(self, preview: ImportPreview) -> None:
+    def _report(self, preview: ImportPreview, *, new_agencies: bool = False) -> None:
         write = self.stdout.write
         write(f"{preview.table.description}: headings on row {preview.header_row}.")
         for column in preview.columns:
@@ -115,10 +131,12 @@ class Command(BaseCommand):
         for name, rows in preview.unknown_agencies.items():
             suggested = preview.suggested_agencies.get(name)
             hint = f" (perhaps {suggested.short_name})" if suggested else ""
-            write(
-                f"Unknown agency {name!r} (rows {_rows(rows)}): left unlinked, "
-                f"lead kept as written{hint}"
+            done = (
+                f"created as a new agency ({AgencyKind(guess_kind(name)).label})"
+                if new_agencies
+                else f"left unlinked, lead kept as written{hint}"
             )
+            write(f"Unknown agency {name!r} (rows {_rows(rows)}): {done}")
         for name, rows in preview.unknown_reviews.items():
             write(f"Unknown review {name!r} (rows {_rows(rows)}): cites the plan's own review")
         for word, rows in preview.unknown_statuses.items():

@@ -1,0 +1,455 @@
+"""A Word document (.docx) -> the rows of its plan, as `readers.Table` gives a spreadsheet's.
+
+A plan kept in Word is one or more tables with text around them. The plan reader
+(`plan_rows`) reads rows, so this module turns the document into rows it already
+understands, and nothing more:
+
+- Tables: the first table with a heading row (the `wanted` test, as for sheets) is the
+  plan. Each later table with as many columns, or starting with the same headings, is
+  read after it, a table per area or recommendation; any other table is passed over
+  (the description names it). Tables before the plan that are not a key are passed over
+  too (a "document control" table).
+- The heading above a table: when a plan has a table per area, the paragraph above each
+  table (the last heading-styled one, else the last short one) becomes a one-cell row
+  in the first column right before it, which the plan reader reads as a finding
+  ("Recommendation 2: ...", with the paragraphs after it as its text) or a theme.
+- A legend or key table (every row a colour and its meaning; the colour written or
+  shown as the cell's shading) is put first, as title rows: the plan reader reads it as
+  the plan's legend and never imports it as actions. So is a key written as a paragraph
+  ("R = Not on track, A = ...").
+- The paragraphs before the first table (not a "Title"-styled one, not a key) are the
+  plan's introduction (`Table.introduction`). A key written as a paragraph after the
+  last table ("Key: 1 = Achieved; 2 = ...") is put after the rows, as a key under the
+  table; other paragraphs after it (sign-off, notes) are not the plan.
+- Cells: merged across (gridSpan) a cell's text sits in its first column, the others
+  stay empty (as in a spreadsheet: "Progress update" over three quarters); merged down
+  (vMerge) the cells below the first row are noted in `Table.merged_down`, so a lead or
+  date merged over three actions leads all three. Several paragraphs or list items in a
+  cell are its lines. An empty cell's shading (`w:shd/@w:fill`) is kept in
+  `Table.fills`, read as a RAG colour like a spreadsheet's fill.
+- Tracked changes are read as if all were accepted: inserted text (`w:ins`, `w:moveTo`)
+  is kept, deleted text (`w:del`, `w:moveFrom`) and deleted table rows are dropped.
+  `Table.tracked_changes` says the document had any, for the preview to say so.
+  (python-docx's `cell.text` skips inserted runs, so the XML is read here directly,
+  with defusedxml.) Comments live in their own part and are never read.
+
+Refused, each with a message: a zip bomb, an XML part with a DOCTYPE, a macro-enabled
+document (.docm, even renamed), an encrypted one, more than `MAX_ROWS` rows, more than
+`MAX_COLUMNS` columns or a cell over `MAX_CELL_CHARS` characters.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from xml.etree.ElementTree import Element
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring
+
+from .cells import cell_text
+from .readers import (
+    MAX_CELL_CHARS,
+    MAX_COLUMNS,
+    MAX_FILLS,
+    MAX_ROWS,
+    RowsTest,
+    SourceRow,
+    Table,
+    UnreadableFile,
+    check_sizes,
+    open_zip,
+    refuse_doctypes,
+)
+from .statuses import (
+    COLOURS,
+    colour_status,
+    legend_in_text,
+    normalise_status,
+    number_key,
+    starts_as_a_key,
+)
+
+__all__ = ["read_docx"]
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+SAVE_DOCX = "Save it from Word as a Word document (.docx) and upload that file."
+# A paragraph above a table longer than this is text, not the table's heading (unless
+# it reads as one: "Recommendation 2: ...").
+GROUP_HEADING_MAX = 200
+# Containers whose children are read as if they were in their parent.
+_TRANSPARENT = {f"{W}{tag}" for tag in ("sdt", "sdtContent", "customXml", "smartTag")}
+# Inside a paragraph: what holds text that reads (inserted and moved-here text included).
+_READ_INSIDE = {
+    f"{W}{tag}"
+    for tag in ("r", "ins", "moveTo", "hyperlink", "fldSimple", "sdt", "sdtContent",
+                "customXml", "smartTag", "dir", "bdo")
+}  # fmt: skip
+_CHANGES = {f"{W}{tag}" for tag in ("ins", "del", "moveFrom", "moveTo")}
+_SPACES_RE = re.compile(r"[ \t\u00a0]+")
+
+
+@dataclass
+class _Paragraph:
+    text: str
+    style: str = ""
+
+    @property
+    def is_heading(self) -> bool:
+        style = self.style.casefold()
+        return style.startswith("heading") or style in {"title", "subtitle"}
+
+
+@dataclass
+class _WordTable:
+    position: int  # 1-based, in the document
+    rows: list[SourceRow]  # numbered 1.. within the table
+    merged_down: dict[tuple[int, int], int] = field(default_factory=dict)
+    fills: dict[tuple[int, int], str] = field(default_factory=dict)
+    width: int = 0
+    before: list[_Paragraph] = field(default_factory=list)  # paragraphs since the last table
+
+
+def read_docx(data: bytes, *, wanted: RowsTest | None = None) -> Table:
+    """The document's plan as rows. Raises UnreadableFile with a clear message."""
+    body, changed = _document_body(data)
+    tables, after = _tables(body)
+    if not tables:
+        raise UnreadableFile(
+            "This Word document has no tables. The plan's actions must be in a table, "
+            "with a heading row (Action, Lead, Target date...)."
+        )
+    return _assemble(tables, after, changed, wanted)
+
+
+# ------------------------------------------------------------------ the package
+
+
+def _document_body(data: bytes) -> tuple[Element, bool]:
+    archive = open_zip(data)
+    with archive:
+        check_sizes(archive, what="document")
+        names = set(archive.namelist())
+        types = archive.read("[Content_Types].xml") if "[Content_Types].xml" in names else b""
+        if not types:
+            raise UnreadableFile(f"This is a zip file, not a Word document. {SAVE_DOCX}")
+        if b"macroEnabled" in types or any(name.endswith("vbaProject.bin") for name in names):
+            raise UnreadableFile(
+                "This is a macro-enabled Word document (.docm), which we do not open: "
+                "macros can harm the computers that open it. " + SAVE_DOCX
+            )
+        refuse_doctypes(archive, what="document", writer="Word")
+        xml = archive.read("word/document.xml")
+    try:
+        root = fromstring(xml, forbid_dtd=True)
+    except DefusedXmlException as error:  # refused above already; never reached
+        raise UnreadableFile("This document contains XML entity declarations.") from error
+    except Exception as error:
+        raise UnreadableFile(f"This Word document is damaged. {SAVE_DOCX}") from error
+    body = root.find(f"{W}body")
+    if body is None:
+        raise UnreadableFile(f"This Word document is damaged (it has no body). {SAVE_DOCX}")
+    changed = any(element.tag in _CHANGES for element in body.iter())
+    return body, changed
+
+
+def _blocks(parent: Element, tag: str):
+    """The children of `parent` with this tag, looking through content controls."""
+    for child in parent:
+        if child.tag == f"{W}{tag}":
+            yield child
+        elif child.tag in _TRANSPARENT:
+            yield from _blocks(child, tag)
+
+
+def _body_blocks(parent: Element):
+    for child in parent:
+        if child.tag in (f"{W}p", f"{W}tbl"):
+            yield child
+        elif child.tag in _TRANSPARENT:
+            yield from _body_blocks(child)
+
+
+# ------------------------------------------------------------------ text
+
+
+def _paragraph(p: Element) -> _Paragraph:
+    parts: list[str] = []
+    _run_text(p, parts)
+    text = "".join(parts)
+    text = "\n".join(_SPACES_RE.sub(" ", line).strip() for line in text.split("\n")).strip()
+    style = p.find(f"{W}pPr/{W}pStyle")
+    return _Paragraph(text, style.get(f"{W}val", "") if style is not None else "")
+
+
+def _run_text(element: Element, parts: list[str]) -> None:
+    """Text as it reads with every change accepted: `w:del` and `w:moveFrom` are never
+    entered, `w:delText` and field codes (`w:instrText`) never read."""
+    for child in element:
+        tag = child.tag
+        if tag == f"{W}t":
+            parts.append(child.text or "")
+        elif tag == f"{W}tab":
+            parts.append(" ")
+        elif tag in (f"{W}br", f"{W}cr"):
+            parts.append("\n")
+        elif tag == f"{W}noBreakHyphen":
+            parts.append("-")
+        elif tag in _READ_INSIDE:
+            _run_text(child, parts)
+
+
+def _cell_text(tc: Element) -> str:
+    """A cell's paragraphs (list items too, and any table inside it) as lines."""
+    lines = []
+    for block in _body_blocks(tc):
+        if block.tag == f"{W}p":
+            lines.append(_paragraph(block).text)
+        else:  # a table in the cell: its cells' text, a line each
+            lines += [
+                _cell_text(inner) for tr in _blocks(block, "tr") for inner in _blocks(tr, "tc")
+            ]
+    return "\n".join(line for line in lines if line).strip()
+
+
+# ------------------------------------------------------------------ tables
+
+
+def _tables(body: Element) -> tuple[list[_WordTable], list[_Paragraph]]:
+    """Every table with the paragraphs before it, and the paragraphs after the last."""
+    tables: list[_WordTable] = []
+    paragraphs: list[_Paragraph] = []
+    rows_seen = 0
+    for block in _body_blocks(body):
+        if block.tag == f"{W}p":
+            paragraph = _paragraph(block)
+            if paragraph.text:
+                paragraphs.append(paragraph)
+            continue
+        table = _table(block, len(tables) + 1)
+        rows_seen += len(table.rows)
+        if rows_seen > MAX_ROWS:
+            raise UnreadableFile(
+                f"The document's tables have more than {MAX_ROWS:,} rows. "
+                "Split the plan into smaller documents."
+            )
+        table.before, paragraphs = paragraphs, []
+        tables.append(table)
+    return tables, paragraphs
+
+
+def _table(tbl: Element, position: int) -> _WordTable:
+    table = _WordTable(position, [])
+    # column -> (the table row its vertical merge started on, its text)
+    open_merges: dict[int, int] = {}
+    number = 0
+    for tr in _blocks(tbl, "tr"):
+        if tr.find(f"{W}trPr/{W}del") is not None:
+            continue  # a deleted row: gone once the changes are accepted
+        number += 1
+        cells: list[str] = []
+        before = tr.find(f"{W}trPr/{W}gridBefore")
+        if before is not None:
+            cells += [""] * _int(before.get(f"{W}val"))
+        for tc in _blocks(tr, "tc"):
+            column = len(cells)
+            properties = tc.find(f"{W}tcPr")
+            span = _span(properties)
+            if column + span > MAX_COLUMNS:
+                raise UnreadableFile(
+                    f"Table {position}, row {number} has cells in more than {MAX_COLUMNS} "
+                    "columns. A plan has far fewer."
+                )
+            text = _cell_text(tc)
+            if len(text) > MAX_CELL_CHARS:
+                raise UnreadableFile(
+                    f"Table {position}, row {number}: a cell holds {len(text):,} characters; "
+                    f"the limit is {MAX_CELL_CHARS:,}."
+                )
+            merge = properties.find(f"{W}vMerge") if properties is not None else None
+            if merge is not None and merge.get(f"{W}val", "continue") != "restart":
+                text = ""
+                if column in open_merges:
+                    table.merged_down[(number, column)] = open_merges[column]
+            elif merge is not None:
+                open_merges[column] = number
+            else:
+                open_merges.pop(column, None)
+            shading = properties.find(f"{W}shd") if properties is not None else None
+            fill = (shading.get(f"{W}fill") or "") if shading is not None else ""
+            if not text and re.fullmatch(r"[0-9A-Fa-f]{6}", fill) and len(table.fills) < MAX_FILLS:
+                table.fills[(number, column)] = fill.upper()
+            cells += [text] + [""] * (span - 1)
+        table.width = max(table.width, len(cells))
+        table.rows.append(SourceRow(number, tuple(cells)))
+    return table
+
+
+def _span(properties: Element | None) -> int:
+    span = properties.find(f"{W}gridSpan") if properties is not None else None
+    return max(1, _int(span.get(f"{W}val"))) if span is not None else 1
+
+
+def _int(text: str | None) -> int:
+    try:
+        return max(0, min(int(text or 0), MAX_COLUMNS + 1))
+    except ValueError:
+        return 0
+
+
+# ------------------------------------------------------------------ the plan
+
+
+def _assemble(
+    tables: list[_WordTable], after: list[_Paragraph], changed: bool, wanted: RowsTest | None
+) -> Table:
+    keys = [table for table in tables if _key_rows(table) is not None]
+    others = [table for table in tables if table not in keys]
+    plan = next(
+        (table for table in others if wanted is None or wanted(_non_empty(table.rows))),
+        others[0] if others else None,
+    )
+    if plan is None:
+        raise UnreadableFile(
+            "This Word document's only tables are a key. The plan's actions must be in a "
+            "table with a heading row (Action, Lead, Target date...)."
+        )
+    read = [plan] + [
+        table for table in others if table.position > plan.position and _continues(plan, table)
+    ]
+    passed = [table for table in others if table not in read]
+
+    result = Table(rows=[], file_kind="docx", tracked_changes=changed)
+    intro, key_paragraphs = _introduction(plan, tables, alone=len(read) == 1)
+    number = 0
+
+    def add(cells: tuple[str, ...]) -> int:
+        nonlocal number
+        number += 1
+        result.rows.append(SourceRow(number, cells))
+        return number
+
+    for text in key_paragraphs:  # a key written as a paragraph: a title row
+        add((text,))
+    for table in keys:  # a key table: title rows, read as the plan's legend
+        for cells in _key_rows(table):
+            add(cells)
+    for table in read:
+        for text in _group_heading(table, alone=len(read) == 1):
+            add((text,))
+        offset = number
+        for row in table.rows:
+            if not any(row.cells):
+                number += 1  # an empty row still counts, as in a spreadsheet
+                continue
+            add(row.cells)
+        for (row, column), anchor in table.merged_down.items():
+            result.merged_down[(offset + row, column)] = offset + anchor
+        for (row, column), fill in table.fills.items():
+            result.fills[(offset + row, column)] = fill
+    for paragraph in after:  # a key under the last table: read, never imported
+        if _is_key(paragraph.text):
+            add((paragraph.text,))
+    result.introduction = intro
+    result.tables_read = len(read)
+    result.tables_passed_over = [
+        f"table {table.position} ({_first_words(table)})" for table in passed
+    ]
+    return result
+
+
+def _non_empty(rows: list[SourceRow]) -> list[SourceRow]:
+    return [row for row in rows if any(row.cells)]
+
+
+def _continues(plan: _WordTable, table: _WordTable) -> bool:
+    """A later table belongs to the plan: as many columns, or the same headings."""
+    if table.width == plan.width:
+        return True
+    first = _non_empty(table.rows)[:1]
+    heads = [cell_text(value).casefold() for value in _non_empty(plan.rows)[0].cells]
+    return bool(first) and [cell.casefold() for cell in first[0].cells[: len(heads)]] == heads
+
+
+def _first_words(table: _WordTable) -> str:
+    rows = _non_empty(table.rows)
+    words = " | ".join(cell for cell in rows[0].cells if cell)[:60] if rows else "empty"
+    return f"{len(table.rows)} rows: {words}"
+
+
+def _key_rows(table: _WordTable) -> list[tuple[str, ...]] | None:
+    """A legend table's rows, a shaded colour cell written as its colour; None unless
+    every row is a colour and its meaning (or the key's label) and it names two colours."""
+    rows = []
+    for position, row in enumerate(_non_empty(table.rows)):
+        cells = list(row.cells)
+        for column, text in enumerate(cells):
+            fill = table.fills.get((row.number, column))
+            status = colour_status(fill) if fill and not text else None
+            if status is not None:
+                cells[column] = status.label
+        texts = [text for text in cells if text]
+        if not texts:
+            continue
+        if len(texts) > 3:
+            return None
+        colours = [text for text in texts if normalise_status(text) in COLOURS]
+        if not colours and position == 0 and len(texts) > 1:
+            continue  # the key's own headings ("Colour | Meaning")
+        if len(texts) > 1 and not colours:
+            return None
+        if colours and len(texts) == 2:  # the colour first: "Green – On track"
+            texts = [colours[0], *(text for text in texts if text != colours[0])]
+        rows.append(" – ".join(texts) if len(texts) == 2 else texts[0])
+    if len(legend_in_text(rows)) < 2:
+        return None
+    return [(text,) for text in rows]
+
+
+def _introduction(
+    plan: _WordTable, tables: list[_WordTable], *, alone: bool
+) -> tuple[str, list[str]]:
+    """The paragraphs before the first table (less the plan table's own heading and any
+    title), and the paragraphs among them that are a RAG key."""
+    first = tables[0]
+    paragraphs = list(first.before)
+    if first is plan:
+        used = len(_group_heading(plan, alone=alone))
+        paragraphs = paragraphs[: len(paragraphs) - used] if used else paragraphs
+    keys = [p.text for p in paragraphs if _is_key(p.text)]
+    kept = [p.text for p in paragraphs if p.style.casefold() != "title" and p.text not in keys]
+    return "\n\n".join(kept), keys
+
+
+def _is_key(text: str) -> bool:
+    """A RAG key written as a paragraph: colours ("R = Not on track, A = ...") or
+    category numbers ("1 = Achieved; 2 = On track...")."""
+    return starts_as_a_key(text) or bool(legend_in_text([text])) or len(number_key([text])) > 1
+
+
+def _group_heading(table: _WordTable, *, alone: bool) -> list[str]:
+    """The heading of a table per area or recommendation: the paragraph above it (the
+    last heading-styled one and, after a finding heading, the paragraphs that are its
+    text). For a plan in one table, only a finding or heading-styled paragraph right
+    above it (the paragraphs above it are the document's introduction)."""
+    from .plan_rows import FINDING_HEADING_RE  # noqa: PLC0415 (plan_rows reads our rows)
+
+    paragraphs = [p for p in table.before if not _is_key(p.text)]
+    if not paragraphs:
+        return []
+    headings = [
+        i for i, p in enumerate(paragraphs) if p.is_heading and p.style.casefold() != "title"
+    ]
+    findings = [i for i, p in enumerate(paragraphs) if FINDING_HEADING_RE.match(p.text)]
+    if findings and (not headings or findings[-1] >= headings[-1]):
+        start = findings[-1]
+        return [p.text for p in paragraphs[start:]]
+    if headings:
+        start = headings[-1]
+        if start == len(paragraphs) - 1 or not alone:
+            return [paragraphs[start].text]
+        return []
+    last = paragraphs[-1]
+    if alone or len(last.text) > GROUP_HEADING_MAX or "\n" in last.text:
+        return []
+    return [last.text]

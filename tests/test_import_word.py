@@ -1,0 +1,344 @@
+"""Importing a plan kept in Word: tables, headings above them, merges, shading, keys,
+tracked changes and hostile documents. Word files are built with python-docx."""
+
+import io
+import zipfile
+
+import pytest
+from django.core.management import call_command
+from test_import_samples import make_board, replace_part, row_counts, zip_bytes
+from test_import_views import answers, upload
+from word_samples import add_table, comment, delete_row, docx_bytes, shade, tracked
+
+from actionplans.importing import word
+from actionplans.importing.plan_rows import build_preview, read_plan_table
+from actionplans.importing.readers import UnreadableFile, read_table
+from actionplans.models import Plan, PlanImport
+
+HEADINGS = ["Ref", "Action", "Lead", "Target date", "RAG"]
+
+
+def preview_of(data, board, **options):
+    return build_preview(read_plan_table(data), board=board, **options)
+
+
+def refused(data) -> str:
+    with pytest.raises(UnreadableFile) as error:
+        read_plan_table(data)
+    return str(error.value)
+
+
+def actions(preview):
+    return [(a.ref, a.values["text"]) for a in preview.actions]
+
+
+# ------------------------------------------------------------------ layouts
+
+
+@pytest.mark.django_db
+def test_a_plan_in_one_table_with_an_introduction_above_it():
+    board = make_board()
+    data = docx_bytes(
+        "This plan answers the review of Child Q.",
+        "The board agreed it in March 2016.",
+        [
+            HEADINGS,
+            ["1.1", "Audit referrals", "Cleveland Police", "March 2017", "Green"],
+            ["1.2", "Train staff", "Health", "June 2017", "Amber"],
+        ],
+        "Signed off by the chair.",
+        title="Child Q action plan",
+    )
+    table = read_plan_table(data)
+    assert table.file_kind == "docx"
+    assert table.introduction == (
+        "This plan answers the review of Child Q.\n\nThe board agreed it in March 2016."
+    )
+    assert "Word document, 1 table" in table.description
+    preview = build_preview(table, board=board)
+    assert not preview.errors
+    assert actions(preview) == [("1.1", "Audit referrals"), ("1.2", "Train staff")]
+    assert [a.agency.short_name for a in preview.actions] == ["Cleveland Police", "Health"]
+    assert [a.rag for a in preview.actions] == ["green", "amber"]
+
+
+@pytest.mark.django_db
+def test_a_table_per_area_takes_the_heading_above_each_table_as_its_group():
+    board = make_board()
+    data = docx_bytes(
+        "Introduction to the plan.",
+        ("Heading 2", "Professional curiosity"),
+        [HEADINGS, ["1", "Run briefings", "Health", "March 2017", "Green"]],
+        ("Heading 2", "Information sharing"),
+        "Partners said sharing was slow.",
+        [
+            HEADINGS,
+            ["1", "Refresh the protocol", "Cleveland Police", "June 2017", "Red"],
+            ["2", "Audit sharing", "Health", "Sept 2017", "Amber"],
+        ],
+    )
+    preview = preview_of(data, board)
+    assert not preview.errors, preview.errors
+    assert [theme.title for theme in preview.themes] == [
+        "Professional curiosity",
+        "Information sharing",
+    ]
+    assert [(a.theme.title, a.ref) for a in preview.actions] == [
+        ("Professional curiosity", "1.1"),
+        ("Information sharing", "2.1"),
+        ("Information sharing", "2.2"),
+    ]
+    assert preview.table.introduction == "Introduction to the plan."
+    assert preview.table.tables_read == 2
+
+
+@pytest.mark.django_db
+def test_a_recommendation_above_each_table_is_a_finding_with_its_text():
+    board = make_board()
+    data = docx_bytes(
+        "Recommendation 1: The board should check how agencies share information.",
+        [["Action", "Lead", "By when"], ["Refresh the protocol", "Cleveland Police", "2017"]],
+        "Recommendation 2: Neglect",
+        "Agencies did not recognise neglect.",
+        [["Action", "Lead", "By when"], ["Adopt the graded care profile", "Health", "2018"]],
+    )
+    preview = preview_of(data, board)
+    assert not preview.errors, preview.errors
+    assert [(f.number, f.kind, f.text) for f in preview.findings] == [
+        ("1", "recommendation", "The board should check how agencies share information."),
+        ("2", "recommendation", "Neglect\nAgencies did not recognise neglect."),
+    ]
+    assert [(a.finding.number, a.ref) for a in preview.actions] == [("1", "1.1"), ("2", "2.1")]
+
+
+@pytest.mark.django_db
+def test_merged_cells_belong_to_every_row_they_span():
+    board = make_board()
+
+    def plan(document):
+        table = add_table(
+            document,
+            [["Ref", "Action", "Lead", "Target date", "Progress update", ""],
+             ["", "", "", "", "June 2016", "Sept 2016"],
+             ["1", "Audit", "Health", "March 2017", "Started", "Half done"],
+             ["2", "Train", "", "", "", "Booked"],
+             ["3", "Report", "Cleveland Police", "May 2017", "", ""]],
+        )  # fmt: skip
+        table.cell(0, 4).merge(table.cell(0, 5))  # gridSpan: "Progress update" over two
+        table.cell(2, 2).merge(table.cell(3, 2))  # vMerge: Health leads 1 and 2
+        table.cell(2, 3).merge(table.cell(3, 3))
+
+    preview = preview_of(docx_bytes(plan), board)
+    assert not preview.errors, preview.errors
+    assert [c.heading for c in preview.columns][4:] == [
+        "Progress update June 2016",
+        "Progress update Sept 2016",
+    ]
+    second = preview.actions[1]
+    assert second.agency.short_name == "Health"
+    assert second.values["target"] == "March 2017"
+    assert second.values["progress"] == "Booked"
+    assert preview.actions[0].earlier_progress[0][1] == "Started"
+
+
+@pytest.mark.django_db
+def test_paragraphs_and_bullets_in_a_cell_are_kept_as_lines():
+    board = make_board()
+
+    def plan(document):
+        table = add_table(document, [["Ref", "Action", "Lead"], ["1", "Audit cases", "Health"]])
+        cell = table.cell(1, 1)
+        cell.add_paragraph("in every team", style="List Bullet")
+        cell.add_paragraph("and report", style="List Bullet")
+
+    preview = preview_of(docx_bytes(plan), board)
+    assert preview.actions[0].values["text"] == "Audit cases\nin every team\nand report"
+
+
+@pytest.mark.django_db
+def test_cell_shading_is_read_as_a_rag_colour():
+    board = make_board()
+
+    def plan(document):
+        table = add_table(
+            document,
+            [HEADINGS, ["1", "Audit", "Health", "2017", ""], ["2", "Train", "Health", "2017", ""]],
+        )
+        shade(table.cell(1, 4), "00B050")
+        shade(table.cell(2, 4), "FF0000")
+
+    preview = preview_of(docx_bytes(plan), board)
+    assert [a.rag for a in preview.actions] == ["green", "red"]
+
+
+@pytest.mark.django_db
+def test_a_key_table_is_the_legend_and_never_actions():
+    board = make_board()
+
+    def key(document):
+        table = add_table(
+            document,
+            [["Colour", "Meaning"], ["", "Not on track"], ["Amber", "Some delay"],
+             ["Green", "Complete"]],
+        )  # fmt: skip
+        shade(table.cell(1, 0), "FF0000")
+
+    data = docx_bytes(
+        "Our plan.",
+        key,
+        [HEADINGS, ["1", "Audit", "Health", "2017", "Complete"],
+         ["2", "Train", "Health", "2017", "Not on track"]],
+    )  # fmt: skip
+    preview = preview_of(data, board)
+    assert not preview.errors, preview.errors
+    assert preview.legend == {"red": "Not on track", "amber": "Some delay", "green": "Complete"}
+    assert actions(preview) == [("1", "Audit"), ("2", "Train")]
+    assert [a.rag for a in preview.actions] == ["green", "red"]
+    assert preview.table.introduction == "Our plan."
+
+
+@pytest.mark.django_db
+def test_tracked_changes_are_read_accepted_and_comments_are_not_plan_text():
+    board = make_board()
+
+    def plan(document):
+        table = add_table(
+            document,
+            [HEADINGS, ["1", "x", "Health", "2017", "Green"], ["2", "Dropped", "Health", "", ""],
+             ["3", "Train", "Health", "2018", "Amber"]],
+        )  # fmt: skip
+        tracked(table.cell(1, 1).paragraphs[0], "Audit ", inserted="every case", deleted="some")
+        delete_row(table.rows[2])
+        comment(document, table.cell(3, 1).paragraphs[0], "Is this funded?")
+
+    table = read_plan_table(docx_bytes(plan))
+    assert table.tracked_changes
+    preview = build_preview(table, board=board)
+    assert actions(preview) == [("1", "Audit every case"), ("3", "Train")]
+    assert not any("funded" in str(cell) for row in table.rows for cell in row.cells)
+    assert not read_plan_table(docx_bytes([HEADINGS, ["1", "A", "", "", ""]])).tracked_changes
+
+
+def test_a_word_document_is_still_refused_where_only_spreadsheets_are_read():
+    data = docx_bytes([HEADINGS, ["1", "Audit", "Health", "2017", "Green"]])
+    with pytest.raises(UnreadableFile, match="Word document"):
+        read_table(data)
+
+
+# ------------------------------------------------------------------ hostile documents
+
+
+def _docx_parts(data) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return {info.filename: archive.read(info) for info in archive.infolist()}
+
+
+def test_a_macro_enabled_document_renamed_docx_is_refused():
+    data = docx_bytes([HEADINGS, ["1", "Audit", "Health", "2017", "Green"]])
+    parts = _docx_parts(data)
+    parts["word/vbaProject.bin"] = b"\x00" * 64
+    assert "macro-enabled" in refused(zip_bytes(parts))
+    types = parts.pop("[Content_Types].xml").replace(
+        b"wordprocessingml.document.main+xml", b"ms-word.document.macroEnabled.main+xml"
+    )
+    del parts["word/vbaProject.bin"]
+    assert "macro-enabled" in refused(zip_bytes({"[Content_Types].xml": types, **parts}))
+
+
+def test_external_entities_and_zip_bombs_are_refused():
+    data = docx_bytes([HEADINGS, ["1", "Audit", "Health", "2017", "Green"]])
+    hostile = replace_part(
+        data,
+        "word/document.xml",
+        b'<?xml version="1.0"?><!DOCTYPE w [<!ENTITY x SYSTEM "file:///etc/passwd">]><w/>',
+    )
+    assert "DOCTYPE" in refused(hostile)
+    parts = _docx_parts(data) | {"word/media/bomb.bin": bytes(60 << 20)}
+    assert "zip bomb" in refused(zip_bytes(parts))
+
+
+def test_huge_documents_and_documents_without_a_table_are_refused(monkeypatch):
+    assert "no tables" in refused(docx_bytes("Just a letter."))
+    monkeypatch.setattr(word, "MAX_ROWS", 3)
+    rows = [HEADINGS] + [[str(n), "Audit", "", "", ""] for n in range(5)]
+    assert "more than 3 rows" in refused(docx_bytes(rows))
+    wide = replace_part(
+        docx_bytes([HEADINGS]),
+        "word/document.xml",
+        _docx_parts(docx_bytes([HEADINGS]))["word/document.xml"].replace(
+            b"<w:tcPr>", b'<w:tcPr><w:gridSpan w:val="100000"/>', 1
+        ),
+    )
+    assert "more than 200 columns" in refused(wide)
+    assert "damaged" in refused(
+        replace_part(docx_bytes([HEADINGS]), "word/document.xml", b"<w:document")
+    )
+
+
+# ------------------------------------------------------------------ the pages and the command
+
+
+def _plan_docx():
+    def plan(document):
+        table = add_table(
+            document,
+            [HEADINGS, ["1", "x", "Cleveland Police", "March 2017", "Green"],
+             ["2", "Train staff", "Health", "June 2017", "Amber"]],
+        )  # fmt: skip
+        tracked(table.cell(1, 1).paragraphs[0], "Audit ", inserted="referrals")
+
+    return docx_bytes("Why this plan exists.", plan)
+
+
+@pytest.mark.django_db
+def test_manager_imports_a_word_plan_through_the_pages_and_again_changes_nothing(client, personas):
+    client.force_login(personas.manager)
+    preview_url = upload(client, _plan_docx(), name="child-q.docx").url
+    response = client.get(preview_url)
+    html = response.content.decode()
+    assert "Word document, 1 table" in html
+    assert "changes nobody has accepted yet" in html
+    assert "Why this plan exists." in html
+    check = response.context["check"]
+    response = client.post(preview_url + "confirm/", answers(check))
+    assert response.status_code == 302
+    plan = Plan.objects.get(slug="child-q-plan")
+    (done,) = PlanImport.objects.all()
+    assert (done.state, done.user, bool(done.file)) == ("imported", personas.manager, False)
+    assert done.choices["columns"]["1"] == "text"  # the manager's mapping, kept with it
+    assert plan.introduction == "Why this plan exists."
+    assert plan.actions.get(ref="1").text == "Audit referrals"
+
+    before = row_counts()
+    preview_url = upload(client, _plan_docx(), name="child-q.docx").url
+    check = client.get(preview_url).context["check"]
+    assert check.outcome.created == 0 and check.outcome.updated == 0
+    response = client.post(preview_url + "confirm/", answers(check))
+    assert response.status_code == 302
+    assert row_counts() == before
+
+
+@pytest.mark.django_db
+def test_import_plan_command_reads_a_word_document(tmp_path, capsys):
+    make_board()
+    path = tmp_path / "plan.docx"
+    path.write_bytes(_plan_docx())
+    before = row_counts()
+    call_command(
+        "import_plan",
+        str(path),
+        "--title",
+        "Case W",
+        "--kind",
+        "scr",
+        "--board",
+        "testboard",
+        "--dry-run",
+    )
+    out = capsys.readouterr().out
+    assert "Word document, 1 table" in out and "Dry run: nothing was written." in out
+    assert row_counts() == before
+    call_command(
+        "import_plan", str(path), "--title", "Case W", "--kind", "scr", "--board", "testboard"
+    )
+    assert Plan.objects.get(slug="case-w").actions.count() == 2
