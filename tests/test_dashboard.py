@@ -161,3 +161,34 @@ def test_dashboard_queries_do_not_grow_with_the_actions(client, personas, seed, 
         )
     assert Action.objects.filter(plan__board=plan.board).count() > 40
     assert _queries(client, url) == before
+
+
+def test_board_pack_prints_the_charts_on_a_summary_page_after_the_cover(seed):
+    import io
+
+    from pypdf import PdfReader
+
+    from reporting import pdf
+    from reporting.dashboard.selectors import pack_charts
+
+    plan = seed["stockton-ofsted-cp-2013"]
+    pack = selectors.board_pack(plans=[plan])
+    reader = PdfReader(io.BytesIO(pdf.render_pack(pack)))
+    pages = [" ".join(page.extract_text().split()) for page in reader.pages]
+    assert "Board report:" in pages[0]
+    # After the cover and its summary counts, the chart pages start on a page of their own.
+    first = next(i for i, page in enumerate(pages) if page.startswith("Summary in charts"))
+    assert 1 <= first <= 3
+    assert "Actions by RAG status and lead agency" in " ".join(pages[1:first])
+    charts = pack_charts(pack)
+    text = " ".join(pages[first : first + 3])
+    for chart in charts:
+        assert chart.title in text
+        # The table beside each chart: every row's label and numbers, in order.
+        for label, values in chart.rows:
+            assert " ".join([label, *map(str, values)]) in text
+    agency = next(chart for chart in charts if chart.key.startswith("chart-agency"))
+    expected = Counter(row.lead_agency for row in pack.rows)
+    assert {label: values[-1] for label, values in agency.rows} == dict(expected)
+    # The sections still follow, after the chart pages.
+    assert any("Recommendation 1" in page for page in pages[first + 2 :])

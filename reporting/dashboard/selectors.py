@@ -103,23 +103,27 @@ def _count_words(n: int, word: str = "action") -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
-def _rag_chart(key, rows, plans, *, by, heading, noun) -> Chart:
+def _rag_chart(key, rows, label, *, by, heading, noun) -> Chart:
     counters: dict[str, Counter] = {}
     for row in rows:
         counters.setdefault(by(row), Counter())[row.rag] += 1
     categories = list(counters)
     statuses = _statuses(rows)
-    label = _labeller(plans)
     worst, red = _most(counters, lambda counter: counter[RAG.RED])
+    most_open, still_open = _most(
+        counters, lambda counter: sum(counter.values()) - counter[RAG.BLUE]
+    )
     if red:
         title = f"{worst} has the most red actions ({red})"
+    elif still_open:
+        title = f"No action is red; {most_open} has the most not yet complete ({still_open})"
     elif rows:
-        title = f"No action is red in any {noun}"
+        title = f"Every action is complete in every {noun}"
     else:
         title = "No actions to show"
     description = (
         f"Horizontal stacked bars: for each {noun}, its actions by RAG status "
-        f"({', '.join(label(s) for s in statuses)}). The table below gives the numbers."
+        f"({', '.join(label(s) for s in statuses)}). The table gives the numbers."
     )
     chart = bar_chart(
         key=key,
@@ -165,7 +169,7 @@ def _overdue_chart(rows) -> Chart:
         description=(
             "Horizontal bars side by side: for each lead agency with any, its overdue actions "
             "(past their target date and not complete) and its slipped actions (target date "
-            "moved). The table below gives the numbers."
+            "moved). The table gives the numbers."
         ),
         row_heading="Lead agency",
         categories=agencies,
@@ -177,28 +181,43 @@ def _overdue_chart(rows) -> Chart:
     )
 
 
-def row_charts(rows, plans: list[Plan]) -> dict[str, Chart]:
-    """The charts drawn from one set of pack rows (the dashboard's and the pack's)."""
+def row_charts(rows, *, multi_plan: bool, label) -> dict[str, Chart]:
+    """The charts drawn from one set of pack rows (the dashboard's and the pack's).
+
+    `label(status)` gives the words printed beside each RAG colour.
+    """
     rows = list({row.action_id: row for row in rows}.values())
-    multi_plan = len(plans) > 1
     charts = {}
     if multi_plan:
         charts["plan"] = _rag_chart(
-            "plan", rows, plans, by=lambda r: r.plan_title, heading="Plan", noun="plan"
+            "plan", rows, label, by=lambda r: r.plan_title, heading="Plan", noun="plan"
         )
     charts["theme"] = _rag_chart(
         "theme",
         rows,
-        plans,
+        label,
         by=lambda r: _theme(r, multi_plan),
         heading="Theme, finding or recommendation",
         noun="theme or finding",
     )
     charts["agency"] = _rag_chart(
-        "agency", rows, plans, by=_agency, heading="Lead agency", noun="lead agency"
+        "agency", rows, label, by=_agency, heading="Lead agency", noun="lead agency"
     )
     charts["overdue"] = _overdue_chart(rows)
     return charts
+
+
+def pack_charts(pack: selectors.BoardPack) -> list[Chart]:
+    """The charts of a board pack's summary page, from the rows it prints."""
+    if pack.multi_plan or not pack.plans:
+        label = rag_label
+    else:
+        legend = {status: text for status, text, _ in pack.plans[0].legend}
+
+        def label(status):
+            return legend.get(status) or rag_label(status)
+
+    return list(row_charts(pack.rows, multi_plan=pack.multi_plan, label=label).values())
 
 
 # Rounds: response rates and the trend -------------------------------------------------
@@ -228,7 +247,7 @@ def _response_chart(rounds: list[Round], action_ids: set[int]) -> Chart | None:
         description=(
             f"Horizontal bars: for each lead agency asked in {rounds[0].name}, the percentage "
             "of its actions with an update sent (approved, waiting or returned). The table "
-            "below gives the numbers."
+            "gives the numbers."
         ),
         row_heading="Lead agency",
         categories=agencies,
@@ -277,7 +296,7 @@ def _trend_charts(points, plans) -> dict[str, Chart]:
         ),
         description=(
             "Lines, one for each RAG status: the number of actions in that status at each "
-            "board meeting (the plans as they stood that day). The table below gives the "
+            "board meeting (the plans as they stood that day). The table gives the "
             "numbers."
         ),
         row_heading="Board meeting",
@@ -293,7 +312,7 @@ def _trend_charts(points, plans) -> dict[str, Chart]:
         title=f"Completed actions went from {first[RAG.BLUE]} to {last[RAG.BLUE]}, {span}",
         description=(
             "A line: the number of actions reported complete at each board meeting, and the "
-            "number of actions in the plans then. The table below gives the numbers."
+            "number of actions in the plans then. The table gives the numbers."
         ),
         row_heading="Board meeting",
         x_labels=labels,
@@ -366,7 +385,7 @@ def _recurring_chart(recurring: list[RecurringTheme], plans) -> Chart | None:
         ),
         description=(
             "Horizontal stacked bars: for each theme whose actions answer more than one "
-            "review, those actions by RAG status. The table below gives the reviews and "
+            "review, those actions by RAG status. The table gives the reviews and "
             "the numbers."
         ),
         row_heading="Theme",
@@ -428,7 +447,7 @@ def dashboard(*, user, board: Board, plan: Plan | None = None, data=None) -> Das
     pack = selectors.board_pack(plans=plans, actions=actions)
     rows = pack.rows
     result.counts = pack.counts
-    result.charts = row_charts(rows, plans)
+    result.charts = row_charts(rows, multi_plan=len(plans) > 1, label=_labeller(plans))
     action_ids = {row.action_id for row in rows}
     rounds = list(
         Round.objects.filter(board=board, round_plans__plan__in=plans)

@@ -1,0 +1,91 @@
+"""The demo layer: past rounds for `make run`, leaving the seed's words and counts alone."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from actionplans.demo_history import DEMO_MARK, MEETINGS_DAYS_AGO, load_demo_history
+from actionplans.models import (
+    Action,
+    ActionSource,
+    Objective,
+    Plan,
+    ProgressUpdate,
+    Round,
+    RoundStatus,
+    Theme,
+    UpdateStatus,
+)
+from reporting import selectors
+from reporting.dashboard.selectors import dashboard
+
+pytestmark = pytest.mark.django_db
+
+
+def _seed_words():
+    return {
+        "plans": sorted(Plan.objects.values_list("slug", "title", "introduction")),
+        "themes": sorted(Theme.objects.values_list("plan__slug", "title")),
+        "objectives": sorted(Objective.objects.values_list("plan__slug", "text")),
+        "actions": sorted(
+            Action.objects.values_list(
+                "plan__slug", "ref", "text", "target_text", "original_target_text", "lead_person"
+            )
+        ),
+        "sources": ActionSource.objects.count(),
+    }
+
+
+def test_demo_history_adds_three_closed_rounds_once_and_leaves_the_seed_words(seed):
+    before = _seed_words()
+    rounds = load_demo_history()
+    assert _seed_words() == before
+    assert len(rounds) == 3 * 2  # three a board, Norfolk and Stockton
+    today = timezone.localdate()
+    for round in rounds:
+        assert round.status == RoundStatus.CLOSED
+        assert round.name.endswith(DEMO_MARK)
+        assert (today - round.meeting_date).days in MEETINGS_DAYS_AGO
+        assert round.closed_at.date() == round.meeting_date
+    approved = ProgressUpdate.objects.filter(round__in=rounds, status=UpdateStatus.APPROVED)
+    assert approved.count() > 100
+    # Dated in their round: submitted before the deadline, as at that day.
+    for update in approved.select_related("round")[:50]:
+        assert update.as_at < update.round.deadline
+        assert update.submitted_at.date() < update.round.deadline
+    # Running it again (make run twice) adds nothing.
+    counts = (Round.objects.count(), ProgressUpdate.objects.count())
+    assert load_demo_history() == []
+    assert (Round.objects.count(), ProgressUpdate.objects.count()) == counts
+
+
+def test_the_dashboard_trend_shows_each_rounds_position_as_at_its_meeting(seed, personas):
+    load_demo_history()
+    plan = seed["norfolk-cap-2017"]
+    result = dashboard(user=personas.viewer, board=plan.board, plan=plan)
+    trend = result.charts["trend"]
+    assert len(trend.rows) == 3
+    rounds = Round.objects.filter(board=plan.board).order_by("meeting_date")
+    for (label, values), round in zip(trend.rows, rounds, strict=True):
+        assert round.name in label
+        pack = selectors.board_pack(plans=[plan], as_at=round.meeting_date)
+        counts = [
+            sum(row.rag == status for row in pack.rows)
+            for status in [s for s, _ in _statuses(trend, plan)]
+        ]
+        assert values == counts
+    # The statuses moved between rounds: the trend is not flat.
+    assert len({tuple(values) for _, values in trend.rows}) > 1
+    # Today's as-at pack is the plan as it is.
+    now = selectors.board_pack(plans=[plan], as_at=timezone.localdate())
+    live = {a.pk: a.rag for a in Action.objects.filter(plan=plan)}
+    assert {row.action_id: row.rag for row in now.rows} == live
+    assert datetime.date.today() > rounds.last().meeting_date
+
+
+def _statuses(chart, plan):
+    from actionplans.models.rag import DISPLAY_ORDER
+
+    by_label = {plan.rag_label(status): status for status in DISPLAY_ORDER}
+    return [(by_label[column], column) for column in chart.columns]
