@@ -46,6 +46,7 @@ PATHS = [
     (RAG.RED, RAG.RED, RAG.AMBER),
     (RAG.GREEN, RAG.BLUE, RAG.BLUE),
     (RAG.AMBER, RAG.AMBER, RAG.GREEN),
+    (RAG.GREEN, RAG.AMBER, RAG.RED),
 ]
 PROGRESS = {
     RAG.RED: "Behind plan: the work has not started as agreed; a recovery plan goes to the "
@@ -110,7 +111,7 @@ def _report(round: Round, step: int, manager, leads: dict, deadline: datetime.da
         for index, action in enumerate(actions):
             if action.rag == RAG.BLUE or action.is_closed:
                 continue
-            rag = PATHS[(action.position + index) % len(PATHS)][step]
+            rag = PATHS[index % len(PATHS)][step]
             progress = f"{PROGRESS[rag]} ({round.name})"
             lead = leads.get(action.lead_agency_id)
             if lead is None:

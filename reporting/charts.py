@@ -20,12 +20,7 @@ import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 
-import matplotlib
-
-matplotlib.use("svg")
-from matplotlib.figure import Figure  # noqa: E402 - after choosing the backend
-
-from actionplans.models import RAG  # noqa: E402
+from actionplans.models import RAG
 
 __all__ = ["Chart", "bar_chart", "line_chart", "RAG_COLOURS"]
 
@@ -148,7 +143,10 @@ def _clean(svg: str, *, key: str, title: str, description: str) -> str:
     return re.sub(r"\s*\n\s*", "\n", text)
 
 
-def _figure(width: float, height: float) -> Figure:
+def _figure(width: float, height: float):
+    # Imported when first drawn (about a second): pages without charts never pay it.
+    from matplotlib.figure import Figure
+
     figure = Figure(figsize=(width, height), dpi=72)
     figure.set_facecolor("white")
     return figure
@@ -162,13 +160,22 @@ def _style_axes(ax) -> None:
     ax.set_axisbelow(True)
 
 
-def _save(figure: Figure) -> str:
+def _save(figure) -> str:
     buffer = io.StringIO()
-    figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
+    # Tight: the legend above the axes is kept whole.
+    figure.savefig(
+        buffer,
+        format="svg",
+        bbox_inches="tight",
+        pad_inches=0.05,
+        metadata={"Date": None, "Creator": None},
+    )
     return buffer.getvalue()
 
 
 def _rc():
+    import matplotlib
+
     return matplotlib.rc_context(
         {
             "svg.fonttype": "none",  # text stays text: searchable, selectable, in the PDF

@@ -278,7 +278,7 @@ def test_viewer_reads_the_dashboards_and_they_pass_axe(open_page, live_server, w
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     # The filters, without JavaScript needed: a plain GET form.
     agency = Agency.objects.get(board__slug="norfolk", short_name="Health")
-    page.get_by_label("Lead agency").select_option(str(agency.pk))
+    page.locator("#id_agency").select_option(str(agency.pk))
     page.get_by_role("button", name="Apply filters").click()
     page.wait_for_url(f"**/?*agency={agency.pk}*")
     assert axe_violations(page) == []

@@ -67,7 +67,7 @@ def test_viewer_sees_the_board_dashboard_with_charts_and_tables(client, personas
     texts = {text.text for text in ET.fromstring(agency.svg).iter(f"{SVG}text")}
     assert {"Blue – complete", "Not rated"} <= texts
     assert agency.columns[:-1] == ["Blue – complete", "Not rated"]
-    assert html.count("The numbers: ") == len(svgs)
+    assert html.count('caption--s">The numbers: ') == len(svgs)
 
 
 def test_stockton_viewer_gets_not_found_on_norfolk_dashboards(client, personas):

@@ -1,10 +1,14 @@
 """The demo layer: past rounds for `make run`, leaving the seed's words and counts alone."""
 
 import datetime
+import json
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
 
+from actionplans.demo import load_demo_users
 from actionplans.demo_history import DEMO_MARK, MEETINGS_DAYS_AGO, load_demo_history
 from actionplans.models import (
     Action,
@@ -17,6 +21,7 @@ from actionplans.models import (
     Theme,
     UpdateStatus,
 )
+from actionplans.seeding import load_seed_plans
 from reporting import selectors
 from reporting.dashboard.selectors import dashboard
 
@@ -54,10 +59,29 @@ def test_demo_history_adds_three_closed_rounds_once_and_leaves_the_seed_words(se
     for update in approved.select_related("round")[:50]:
         assert update.as_at < update.round.deadline
         assert update.submitted_at.date() < update.round.deadline
-    # Running it again (make run twice) adds nothing.
-    counts = (Round.objects.count(), ProgressUpdate.objects.count())
+    # Every fixture's actions still hold their words as published.
+    for path in (Path(settings.BASE_DIR) / "fixtures" / "plans").glob("*.json"):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        stored = {a.ref: a for a in Action.objects.filter(plan__slug=data["plan"]["slug"])}
+        assert len(stored) == len(data["actions"])
+        for row in data["actions"]:
+            action = stored[row["ref"]]
+            assert (action.text, action.target_text, action.lead_person) == (
+                row["text"],
+                row["target_text"],
+                row["lead_as_written"],
+            )
+    # `make run` again: seeds, users, history. Nothing is added and the statuses the
+    # demo rounds set are kept.
+    rags = dict(Action.objects.values_list("pk", "rag"))
+    counts = (Round.objects.count(), ProgressUpdate.objects.count(), Action.history.count())
+    load_seed_plans()
+    load_demo_users()
     assert load_demo_history() == []
-    assert (Round.objects.count(), ProgressUpdate.objects.count()) == counts
+    assert (Round.objects.count(), ProgressUpdate.objects.count(), Action.history.count()) == (
+        counts
+    )
+    assert dict(Action.objects.values_list("pk", "rag")) == rags
 
 
 def test_the_dashboard_trend_shows_each_rounds_position_as_at_its_meeting(seed, personas):

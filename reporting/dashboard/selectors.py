@@ -323,8 +323,7 @@ def _trend_charts(points, plans) -> dict[str, Chart]:
     )
     for chart in (rag, done):
         chart.rows = [
-            (f"{name} ({item.name})", values)
-            for (name, values), (item, _) in zip(chart.rows, points, strict=True)
+            (item.name, values) for (_, values), (item, _) in zip(chart.rows, points, strict=True)
         ]
     return {"trend": rag, "completed": done}
 
