@@ -113,3 +113,34 @@ def _statuses(chart, plan):
 
     by_label = {plan.rag_label(status): status for status in DISPLAY_ORDER}
     return [(by_label[column], column) for column in chart.columns]
+
+
+def test_the_board_pack_prints_the_trend_across_the_demo_rounds(seed):
+    import io
+
+    from pypdf import PdfReader
+
+    from reporting import pdf
+    from reporting.dashboard.selectors import pack_charts
+
+    load_demo_history()
+    plan = seed["stockton-jtai-neglect-2018"]
+    pack = selectors.board_pack(plans=[plan], trend=True)
+    assert [point.round for point in pack.trend] == list(
+        Round.objects.filter(board=plan.board)
+        .order_by("meeting_date")
+        .values_list("name", flat=True)
+    )
+    charts = {chart.key.split("-")[1]: chart for chart in pack_charts(pack)}
+    text = " ".join(
+        " ".join(page.extract_text().split())
+        for page in PdfReader(io.BytesIO(pdf.render_pack(pack))).pages
+    )
+    for key in ("trend", "completed"):
+        assert charts[key].title in text
+        for label, values in charts[key].rows:
+            assert " ".join([label, *map(str, values)]) in text
+    # The completed line is the number of blue actions at each meeting.
+    assert [values[0] for _, values in charts["completed"].rows] == [
+        point.counts.get("blue", 0) for point in pack.trend
+    ]

@@ -3,8 +3,8 @@
 Everything is read through `reporting.selectors` (the rows a board pack prints, today
 or as at a day) and `actionplans.rounds.selectors` (the reply tracker), so the numbers
 are the pack's numbers. The queries are a constant number whatever the number of
-actions: one pack read for today, one tracker read for each open round, and one
-as-at read for each past round in the trend (at most `TREND_ROUNDS`).
+actions: one pack read for today (with its trend: one as-at read for each round, at
+most `selectors.TREND_ROUNDS`) and one tracker read for each open round.
 """
 
 import datetime
@@ -23,7 +23,6 @@ from reviews.models import Board, Review
 from .. import selectors
 from ..charts import PLAIN_COLOURS, RAG_COLOURS, Chart, Series, bar_chart, line_chart
 
-TREND_ROUNDS = 8
 BEHIND_REVIEWS = 5
 FILTERS = ("plan", "review", "agency", "theme")
 
@@ -217,7 +216,12 @@ def pack_charts(pack: selectors.BoardPack) -> list[Chart]:
         def label(status):
             return legend.get(status) or rag_label(status)
 
-    return list(row_charts(pack.rows, multi_plan=pack.multi_plan, label=label).values())
+    charts = row_charts(pack.rows, multi_plan=pack.multi_plan, label=label)
+    charts |= trend_charts(pack.trend, label)
+    recurring = _recurring_chart(_recurring(pack.rows), label)
+    if recurring is not None:
+        charts["recurring"] = recurring
+    return list(charts.values())
 
 
 # Rounds: response rates and the trend -------------------------------------------------
@@ -262,29 +266,12 @@ def _response_chart(rounds: list[Round], action_ids: set[int]) -> Chart | None:
     return chart
 
 
-def _round_label(item: Round) -> str:
-    return f"{item.meeting_date:%b %Y}"
-
-
-def _trend(rounds: list[Round], plans: list[Plan], actions, today) -> list[tuple[Round, Counter]]:
-    """Each round's RAG counts as at its meeting date (today for a meeting to come)."""
-    points = []
-    for past in rounds:
-        ids = {plan.pk for plan in past.plans.all()}
-        covered = [plan for plan in plans if plan.pk in ids]
-        if not covered:
-            continue
-        day = min(past.meeting_date, today)
-        state = selectors.pack_state(covered, None if day == today else day, actions)
-        points.append((past, Counter(action.rag for action in state.actions)))
-    return points
-
-
-def _trend_charts(points, plans) -> dict[str, Chart]:
+def trend_charts(points: list[selectors.TrendPoint], label) -> dict[str, Chart]:
+    """RAG counts and completed actions at each board meeting (`selectors.round_trend`)."""
     if not points:
         return {}
-    label = _labeller(plans)
-    labels = [_round_label(item) for item, _ in points]
+    points = [(point, Counter(point.counts)) for point in points]
+    labels = [f"{point.meeting_date:%b %Y}" for point, _ in points]
     statuses = [s for s in DISPLAY_ORDER if any(counter[s] for _, counter in points)]
     first, last = points[0][1], points[-1][1]
     span = f"{labels[0]} to {labels[-1]}"
@@ -323,7 +310,7 @@ def _trend_charts(points, plans) -> dict[str, Chart]:
     )
     for chart in (rag, done):
         chart.rows = [
-            (item.name, values) for (_, values), (item, _) in zip(chart.rows, points, strict=True)
+            (item.round, values) for (_, values), (item, _) in zip(chart.rows, points, strict=True)
         ]
     return {"trend": rag, "completed": done}
 
@@ -369,10 +356,9 @@ def _recurring(rows) -> list[RecurringTheme]:
     return result
 
 
-def _recurring_chart(recurring: list[RecurringTheme], plans) -> Chart | None:
+def _recurring_chart(recurring: list[RecurringTheme], label) -> Chart | None:
     if not recurring:
         return None
-    label = _labeller(plans)
     statuses = [s for s in DISPLAY_ORDER if any(e.counts[s] for e in recurring)]
     top = recurring[0]
     names = [f"{e.theme} ({len(e.reviews)} reviews)" for e in recurring]
@@ -443,7 +429,7 @@ def dashboard(*, user, board: Board, plan: Plan | None = None, data=None) -> Das
     actions = filterset.qs
     if filterset.is_bound and filterset.form.cleaned_data.get("plan"):
         plans = [p for p in plans if p.pk == filterset.form.cleaned_data["plan"].pk]
-    pack = selectors.board_pack(plans=plans, actions=actions)
+    pack = selectors.board_pack(plans=plans, actions=actions, trend=True)
     rows = pack.rows
     result.counts = pack.counts
     result.charts = row_charts(rows, multi_plan=len(plans) > 1, label=_labeller(plans))
@@ -458,12 +444,10 @@ def dashboard(*, user, board: Board, plan: Plan | None = None, data=None) -> Das
     response = _response_chart(result.open_rounds, action_ids)
     if response is not None:
         result.charts["response"] = response
-    trend_rounds = [r for r in rounds if r.status == RoundStatus.CLOSED][: TREND_ROUNDS - 1]
-    trend_rounds = sorted(trend_rounds + result.open_rounds[:1], key=lambda r: r.meeting_date)
-    result.charts |= _trend_charts(_trend(trend_rounds, plans, actions, today), plans)
+    result.charts |= trend_charts(pack.trend, _labeller(plans))
     result.behind = _behind(rows)
     result.recurring = _recurring(rows)
-    recurring = _recurring_chart(result.recurring, plans)
+    recurring = _recurring_chart(result.recurring, _labeller(plans))
     if recurring is not None:
         result.charts["recurring"] = recurring
     return result
