@@ -192,3 +192,29 @@ def test_board_pack_prints_the_charts_on_a_summary_page_after_the_cover(seed):
     assert {label: values[-1] for label, values in agency.rows} == dict(expected)
     # The sections still follow, after the chart pages.
     assert any("Recommendation 1" in page for page in pages[first + 2 :])
+
+
+def test_response_rate_chart_counts_the_open_rounds_replies_per_agency(
+    client, personas, seed, open_round
+):
+    from actionplans import services
+    from actionplans.rounds.selectors import round_tracker
+
+    plan = seed["norfolk-cap-2017"]
+    opened = open_round([plan])
+    action = Action.objects.get(plan=plan, ref="2.1")
+    services.update_submit(
+        action=action, author=personas.health_lead, rag=RAG.AMBER, progress="Audit under way."
+    )
+    result = dashboard(user=personas.viewer, board=plan.board, plan=plan)
+    chart = result.charts["response"]
+    tracker = {str(row.agency): row for row in round_tracker(opened).rows}
+    assert chart.columns == ["Owed", "Received", "Response rate"]
+    for agency, (owed, received, rate) in chart.rows:
+        assert (owed, received) == (tracker[agency].owed, tracker[agency].replied)
+        assert rate == f"{tracker[agency].response_rate}%"
+    assert dict((a, v[1]) for a, v in chart.rows)[str(action.lead_agency)] == 1
+    widths = _bar_widths(ET.fromstring(chart.svg))
+    rates = [int(rate[:-1]) for _, (_, _, rate) in chart.rows]
+    scales = {round(widths[(0, i)] / r, 3) for i, r in enumerate(rates) if r}
+    assert len(scales) == 1
