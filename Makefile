@@ -30,6 +30,7 @@ run: install
 	$(MANAGE) migrate --no-input
 	$(MANAGE) load_seed_plans
 	$(MANAGE) load_demo_users
+	$(MANAGE) load_demo_history
 	$(MANAGE) prune_reports
 	@echo "Serving on http://$(HOST):$(PORT)/ (log in with a demo user above, password: demo)"
 	@echo "A background worker (manage.py db_worker) renders big PDFs and sends email beside"

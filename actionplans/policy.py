@@ -119,6 +119,13 @@ def can_view_review(user, review: Review) -> bool:
     return review.board_id in board_ids(user)
 
 
+def can_view_dashboard(user, board: Board, plan: Plan | None = None) -> bool:
+    """A board's (or plan's) dashboard: for everyone who may read the board or plan."""
+    if plan is not None:
+        return plan.board_id == board.pk and can_view_plan(user, plan)
+    return can_view_board(user, board)
+
+
 def can_export_plan(user, plan: Plan) -> bool:
     """Exports and PDFs follow the pages: whoever may read a plan may print it."""
     return can_view_plan(user, plan)

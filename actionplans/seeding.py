@@ -164,6 +164,15 @@ def load_plan(data: dict) -> Plan:
         )
         for position, row in enumerate(data["objectives"], start=1)
     }
+    # A status someone has since set through the update workflow (an approved update
+    # with an author: the fixtures' own updates have none, the demo history's do) is
+    # kept when the seed is loaded again, as the progress it brought is.
+    reported = set(
+        ProgressUpdate.objects.filter(
+            action__plan=plan, status=UpdateStatus.APPROVED, author__isnull=False
+        ).values_list("action__ref", flat=True)
+    )
+    current_rag = dict(Action.objects.filter(plan=plan, ref__in=reported).values_list("ref", "rag"))
     for position, row in enumerate(data["actions"], start=1):
         action = _upsert(
             Action,
@@ -180,7 +189,7 @@ def load_plan(data: dict) -> Plan:
                 "resources": row.get("resources", ""),
                 "kpis": row.get("kpis", ""),
                 "target_text": row.get("target_text", ""),
-                "rag": row["rag"],
+                "rag": current_rag.get(row["ref"], row["rag"]),
                 "position": position,
             },
         )

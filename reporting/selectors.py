@@ -33,6 +33,8 @@ from actionplans.models import (
     Objective,
     Plan,
     ProgressUpdate,
+    Round,
+    RoundStatus,
     Theme,
     UpdateStatus,
 )
@@ -147,6 +149,15 @@ class SummaryTable:
     total: int
 
 
+@dataclass(frozen=True)
+class TrendPoint:
+    """The RAG counts of the plans as they stood at one board meeting of a round."""
+
+    round: str
+    meeting_date: datetime.date
+    counts: dict[str, int]
+
+
 @dataclass
 class BoardPack:
     kind: str
@@ -165,6 +176,8 @@ class BoardPack:
     # The one review every action answers, when there is one: the rows then cite only
     # the finding or recommendation ("Recommendation 2"), and the cover the review.
     review: str = ""
+    # The board's rounds up to the pack's date, oldest first (see `round_trend`).
+    trend: list[TrendPoint] = field(default_factory=list)
 
     @property
     def rows(self) -> list[PackRow]:
@@ -603,11 +616,13 @@ def board_pack(
     as_at: datetime.date | None = None,
     public: bool = False,
     actions: QuerySet | None = None,
+    trend: bool = False,
 ) -> BoardPack:
     """Everything a board pack prints for these plans, today or as at the end of a day.
 
     `actions` narrows the pack to some of the plans' actions (the filtered action
-    list); `public` leaves out every person's name or initials (agencies only).
+    list); `public` leaves out every person's name or initials (agencies only);
+    `trend` adds the position at each of the plans' rounds up to then (`round_trend`).
     """
     if group_by not in GROUP_BY:
         raise ValueError(f"Unknown grouping {group_by!r}: choose one of {', '.join(GROUP_BY)}.")
@@ -618,7 +633,7 @@ def board_pack(
     state = pack_state(plans, as_at, actions, public)
     on = as_at or today
     rows = [_row(action, state, on, public) for action in state.actions]
-    return assemble_pack(
+    pack = assemble_pack(
         plans=[state.plans.get(plan.pk, plan) for plan in plans],
         rows=rows,
         group_by=group_by,
@@ -628,6 +643,52 @@ def board_pack(
         findings=_findings_by_label(state),
         missing={plan.pk for plan in plans} - set(state.plans),
     )
+    if trend:
+        pack.trend = round_trend(plans=plans, on=on, actions=actions, public=public)
+    return pack
+
+
+TREND_ROUNDS = 8
+
+
+def round_trend(
+    *,
+    plans: list[Plan],
+    on: datetime.date,
+    actions: QuerySet | None = None,
+    public: bool = False,
+) -> list[TrendPoint]:
+    """The position at each board meeting of the plans' rounds, up to `on`.
+
+    Each closed round's plans (those of `plans` it covered) as they stood at the end of
+    its meeting date, rebuilt from the history tables, and, on today's position, the
+    open round as it stands today. At most `TREND_ROUNDS`, oldest first; one as-at read
+    a round, so the queries never grow with the number of actions.
+    """
+    today = timezone.localdate()
+    rounds = list(
+        Round.objects.filter(round_plans__plan__in=plans, meeting_date__lte=on)
+        .exclude(status=RoundStatus.OPEN)
+        .distinct()
+        .prefetch_related("plans")
+        .order_by("-meeting_date", "-id")[: TREND_ROUNDS - (on == today)]
+    )
+    if on == today:
+        rounds += list(
+            Round.objects.filter(round_plans__plan__in=plans, status=RoundStatus.OPEN)
+            .distinct()
+            .prefetch_related("plans")
+            .order_by("-meeting_date", "-id")[:1]
+        )
+    points = []
+    for item in sorted(rounds, key=lambda r: (r.meeting_date, r.pk)):
+        ids = {plan.pk for plan in item.plans.all()}
+        covered = [plan for plan in plans if plan.pk in ids]
+        day = min(item.meeting_date, today)
+        state = pack_state(covered, None if day == today else day, actions, public)
+        counts = Counter(action.rag for action in state.actions)
+        points.append(TrendPoint(item.name, item.meeting_date, dict(counts)))
+    return points
 
 
 def assemble_pack(

@@ -115,7 +115,7 @@ def report_data(spec: ReportSpec, user):
             plans=plans, as_at=spec.as_at, public=spec.public, group_by=spec.group_by
         )
     return selectors.board_pack(
-        plans=plans, group_by=spec.group_by, as_at=spec.as_at, public=spec.public
+        plans=plans, group_by=spec.group_by, as_at=spec.as_at, public=spec.public, trend=True
     )
 
 

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET
 from actionplans.models import Plan
 
 from . import selectors, services
+from .dashboard import selectors as dashboard_selectors
 from .forms import ChangesForm, PackOptionsForm
 from .models import RenderedReport, ReportKind
 from .services import ReportSpec
@@ -227,3 +228,23 @@ def round_pack(request, pk):
     if report is None:
         raise Http404("No pack is kept for that round.")
     return redirect("reporting:report_download", pk=report.pk)
+
+
+@require_GET
+def board_dashboard(request, slug):
+    """The board's dashboard: every plan of the board, filtered as the action list."""
+    board = dashboard_selectors.board_or_none(request.user, slug)
+    if board is None:
+        raise Http404("No such board.")
+    data = dashboard_selectors.dashboard(user=request.user, board=board, data=request.GET)
+    return render(request, "reporting/dashboard.html", {"dashboard": data})
+
+
+@require_GET
+def plan_dashboard(request, slug):
+    """One plan's dashboard."""
+    plan = _plans_or_404(request.user, [slug])[0]
+    data = dashboard_selectors.dashboard(
+        user=request.user, board=plan.board, plan=plan, data=request.GET
+    )
+    return render(request, "reporting/dashboard.html", {"dashboard": data})

@@ -264,3 +264,27 @@ def test_manager_opens_a_round_and_a_lead_follows_it_on_a_phone(open_page, live_
     manager.goto(f"{live_server.url}{round.get_absolute_url()}")
     assert manager.evaluate("document.documentElement.scrollWidth") <= 390
     assert axe_violations(manager) == []
+
+
+@pytest.mark.parametrize("width", [1366, 390])
+def test_viewer_reads_the_dashboards_and_they_pass_axe(open_page, live_server, width):
+    from actionplans.models import Agency
+
+    page = open_page("viewer", width=width)
+    page.get_by_role("link", name="Dashboard of Norfolk Safeguarding Children Board").click()
+    page.wait_for_url("**/reports/boards/norfolk/dashboard/")
+    assert page.locator("svg[role=img]").count() >= 4
+    assert axe_violations(page) == []
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    # The filters, without JavaScript needed: a plain GET form.
+    agency = Agency.objects.get(board__slug="norfolk", short_name="Health")
+    page.locator("#id_agency").select_option(str(agency.pk))
+    page.get_by_role("button", name="Apply filters").click()
+    page.wait_for_url(f"**/?*agency={agency.pk}*")
+    assert axe_violations(page) == []
+    page.goto(f"{live_server.url}/plans/norfolk-cap-2017/")
+    page.get_by_role("link", name="Dashboard of Serious Case Review Composite").click()
+    page.wait_for_url("**/reports/plans/norfolk-cap-2017/dashboard/")
+    assert "Learning across reviews" in page.content()
+    assert axe_violations(page) == []
+    assert page.evaluate("document.documentElement.scrollWidth") <= width

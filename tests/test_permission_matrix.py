@@ -201,6 +201,9 @@ MATRIX = {
     "imports:preview": manager_form(post=404) | {"GET": only({"manager": 404})},
     "imports:confirm": manager_form(post=404) | {"GET": only({"manager": 404})},
     "reporting:plan_reports": READ_NORFOLK,
+    # Dashboards: everyone who may read the board or plan; another board's is 404.
+    "reporting:board_dashboard": READ_NORFOLK,
+    "reporting:plan_dashboard": READ_NORFOLK,
     "reporting:plan_pack": READ_NORFOLK,
     "reporting:exceptions": READ_NORFOLK,
     "reporting:exceptions_pdf": READ_NORFOLK,
@@ -366,6 +369,8 @@ def url_for(name: str, o: dict) -> str:
         "imports:preview": {"board_slug": o["plan"].board.slug, "token": UNKNOWN_TOKEN},
         "imports:confirm": {"board_slug": o["plan"].board.slug, "token": UNKNOWN_TOKEN},
         "reporting:plan_reports": {"slug": o["plan"].slug},
+        "reporting:board_dashboard": {"slug": o["plan"].board.slug},
+        "reporting:plan_dashboard": {"slug": o["plan"].slug},
         "reporting:plan_pack": {"slug": o["plan"].slug},
         "reporting:exceptions": {"slug": o["plan"].slug},
         "reporting:exceptions_pdf": {"slug": o["plan"].slug},

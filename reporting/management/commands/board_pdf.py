@@ -49,7 +49,11 @@ class Command(BaseCommand):
             raise CommandError(f"{missing} Known plans: {known or 'none'}.") from missing
         started = time.perf_counter()
         pack = selectors.board_pack(
-            plans=plans, group_by=options["group_by"], as_at=as_at, public=options["public"]
+            plans=plans,
+            group_by=options["group_by"],
+            as_at=as_at,
+            public=options["public"],
+            trend=True,
         )
         content = pdf.render_pack(pack)
         output = Path(options["output"])
