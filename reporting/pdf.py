@@ -229,10 +229,13 @@ def _cover_html(pack: BoardPack) -> str:
 
 
 def pack_part_htmls(pack: BoardPack, rows_per_part: int | None = None) -> list[str]:
-    """The pack as separate HTML documents: the cover, then the parts of its sections."""
+    """The pack as separate HTML documents: the cover with the first part, then the rest."""
     meta = _pack_meta(pack)
-    documents = [_document(_cover_html(pack), **meta)]
-    for chunks in part_chunks(pack, rows_per_part):
+    parts = part_chunks(pack, rows_per_part) or [[]]
+    # The first actions follow the summary on its page: a part of its own would
+    # start them on a new page and leave the summary's page mostly empty.
+    documents = [_document(_cover_html(pack) + _sections_html(pack, parts[0]), **meta)]
+    for chunks in parts[1:]:
         documents.append(_document(_sections_html(pack, chunks), **meta))
     return documents
 
