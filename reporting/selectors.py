@@ -831,8 +831,12 @@ def changes_since(
     until: datetime.date | None = None,
     public: bool = False,
 ) -> ChangeReport:
-    """What moved between the end of `since` and the end of `until` (default: now)."""
-    then = board_pack(plans=plans, as_at=since, public=public)
+    """What moved from the start of `since` to the end of `until` (default: now).
+
+    The starting point is the plan as it stood at the end of the day before `since`,
+    so a change made on `since` itself (say, at the board meeting) is listed.
+    """
+    then = board_pack(plans=plans, as_at=since - datetime.timedelta(days=1), public=public)
     now = board_pack(plans=plans, as_at=until, public=public)
     old_rows = {row.action_id: row for row in then.rows}
     new_rows = {row.action_id: row for row in now.rows}

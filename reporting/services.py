@@ -100,6 +100,12 @@ def spec_plans(spec: ReportSpec, user) -> list[Plan]:
     return plans
 
 
+def board_plans(*, user, board) -> list[Plan]:
+    """The plans of `board` the user may put in a whole-board pack, in the board's order."""
+    plans = policy.visible_plans(user).filter(board=board).select_related("board")
+    return [plan for plan in plans.order_by("title", "pk") if policy.can_export_plan(user, plan)]
+
+
 def report_data(spec: ReportSpec, user):
     """The data a report prints (a BoardPack or a ChangeReport), as `user` may see it."""
     if spec.kind == ReportKind.ACTIONS:

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET
 from actionplans.models import Plan
 
 from . import selectors, services
-from .forms import ChangesForm, PackOptionsForm
+from .forms import BoardPackForm, ChangesForm, PackOptionsForm
 from .models import RenderedReport, ReportKind
 from .services import ReportSpec
 
@@ -47,10 +47,21 @@ def _deliver(request, spec: ReportSpec, data) -> HttpResponse:
 
 
 def _options_page(request, plans, form, *, status: int = 200) -> HttpResponse:
+    board_plans = services.board_plans(user=request.user, board=plans[0].board)
+    board_form = None
+    if len(board_plans) > 1:
+        slugs = [plan.slug for plan in board_plans]
+        board_form = BoardPackForm(plans=board_plans, initial={"plan": slugs, "group_by": "theme"})
     return render(
         request,
         "reporting/plan_reports.html",
-        {"plans": plans, "plan": plans[0], "form": form, "changes_form": ChangesForm()},
+        {
+            "plans": plans,
+            "plan": plans[0],
+            "form": form,
+            "changes_form": ChangesForm(),
+            "board_form": board_form,
+        },
         status=status,
     )
 
