@@ -796,6 +796,13 @@ def join_parts(parts: list[Part], kit: FooterKit) -> bytes:
     return join.finish()
 
 
+def pack_sources(pack: BoardPack, rows_per_part: int | None = None) -> list[Source]:
+    """Every document `render_pack` renders for the pack: its parts, then the footer kit."""
+    documents = [(html, True) for html in pack_part_htmls(pack, rows_per_part)]
+    documents.append(footer_kit_source(footer_text(pack.title, pack.as_at, pack.public)))
+    return documents
+
+
 def render_pack(
     pack: BoardPack,
     *,
@@ -807,7 +814,6 @@ def render_pack(
 
     The footer kit is rendered with the parts (it does not depend on the page count).
     """
-    documents = [(html, True) for html in pack_part_htmls(pack, rows_per_part)]
-    documents.append(footer_kit_source(footer_text(pack.title, pack.as_at, pack.public)))
+    documents = pack_sources(pack, rows_per_part)
     *parts, kit = render_parts(documents, processes=processes, cache=cache)
     return join_parts(parts, footer_kit(kit))
