@@ -803,6 +803,16 @@ def pack_sources(pack: BoardPack, rows_per_part: int | None = None) -> list[Sour
     return documents
 
 
+def render_pack_if_cached(pack: BoardPack) -> bytes | None:
+    """The pack joined from the part cache, or None if any part is not cached yet."""
+    documents = pack_sources(pack)
+    keys = [part_key(html, tagged=tagged) for html, tagged in documents]
+    if not all(storage.part_path(key).exists() for key in keys):
+        return None
+    *parts, kit = render_parts(documents)
+    return join_parts(parts, footer_kit(kit))
+
+
 def render_pack(
     pack: BoardPack,
     *,

@@ -186,6 +186,20 @@ def render_data(data) -> bytes:
     return pdf.render_pack(data)
 
 
+def render_if_ready(data) -> bytes | None:
+    """The pack's PDF at once if the worker has every part of it cached (else None).
+
+    `reporting.prerender` keeps the parts of each plan's pack current as actions
+    change, so a big pack is usually only joined, which is quick enough to hand over
+    in the request instead of sending the user to wait for the worker.
+    """
+    from . import pdf
+
+    if isinstance(data, selectors.ChangeReport):
+        return None
+    return pdf.render_pack_if_cached(data)
+
+
 def report_filename(spec: ReportSpec, data) -> str:
     name = spec.plans[0] if len(spec.plans) == 1 else "composite"
     if spec.kind == ReportKind.ACTIONS:
@@ -211,18 +225,26 @@ def _data_plans(data) -> list[str]:
     return [plan.slug for plan in data.plans]
 
 
-def report_request(*, spec: ReportSpec, data, user, source_url: str = "") -> RenderedReport:
-    """A stored report for this spec and data: an existing one if it is unchanged
-    (done, or still being prepared), otherwise a new one queued for the worker."""
-    key = report_key(spec, data)
+def report_existing(*, spec: ReportSpec, data) -> RenderedReport | None:
+    """The stored report for this spec and unchanged data, done or being prepared."""
     existing = (
-        RenderedReport.objects.filter(key=key)
+        RenderedReport.objects.filter(key=report_key(spec, data))
         .exclude(status=ReportStatus.FAILED)
         .order_by("-created_at")
         .first()
     )
     if existing and (existing.is_ready or not existing.is_finished):
         return existing
+    return None
+
+
+def report_request(*, spec: ReportSpec, data, user, source_url: str = "") -> RenderedReport:
+    """A stored report for this spec and data: an existing one if it is unchanged
+    (done, or still being prepared), otherwise a new one queued for the worker."""
+    existing = report_existing(spec=spec, data=data)
+    if existing:
+        return existing
+    key = report_key(spec, data)
     report = RenderedReport.objects.create(
         kind=spec.kind,
         key=key,

@@ -35,8 +35,16 @@ def _pdf(content: bytes, filename: str) -> HttpResponse:
 
 
 def _deliver(request, spec: ReportSpec, data) -> HttpResponse:
-    """The PDF now, or (for a big one) a stored report rendered by the worker."""
+    """The PDF now, or (for a big one) a stored report rendered by the worker.
+
+    A big pack whose parts the worker has all rendered ahead (reporting.prerender)
+    is joined now, unless the same report is already stored.
+    """
     if services.report_count(data) > services.inline_limit():
+        if not services.report_existing(spec=spec, data=data):
+            ready = services.render_if_ready(data)
+            if ready is not None:
+                return _pdf(ready, services.report_filename(spec, data))
         report = services.report_request(
             spec=spec, data=data, user=request.user, source_url=request.get_full_path()
         )

@@ -8,6 +8,7 @@ a lock, so two workers never render the same part; the download then only joins.
 import datetime
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 from samples import pdf_text
@@ -15,7 +16,7 @@ from samples import pdf_text
 from actionplans import signals
 from actionplans.models import Action, Plan, ProgressUpdate, UpdateStatus
 from reporting import pdf, prerender, selectors, storage
-from reporting.models import PackRefresh
+from reporting.models import PackRefresh, RenderedReport
 
 pytestmark = pytest.mark.django_db
 CAP = "norfolk-cap-2017"
@@ -135,3 +136,23 @@ def test_a_part_the_plan_no_longer_has_is_not_rendered(seed, small_parts):
     key = keys_of(plan)[1]
     Action.objects.filter(plan=plan).update(text="Changed again")
     assert prerender.render_part(plan.pk, key) == "gone"
+
+
+def test_a_big_pack_rendered_ahead_downloads_at_once(
+    client, seed, personas, small_parts, settings, django_capture_on_commit_callbacks
+):
+    settings.REPORT_INLINE_MAX_ACTIONS = 1  # a "big" pack: the worker's, not the request's
+    plan = seed[CAP]
+    action = plan.actions.get(ref="2.4")
+    with django_capture_on_commit_callbacks(execute=True):
+        action.text = "Run two Early Help forums a year."
+        action.save()
+    PackRefresh.objects.filter(plan=plan).update(due_at=timezone.now())
+    for key in prerender.refresh(plan.pk):
+        prerender.render_part(plan.pk, key)
+
+    client.force_login(personas.chair)
+    response = client.get(reverse("reporting:plan_pack", args=[CAP]))
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert "Run two Early Help forums a year." in pdf_text(response.content)
+    assert not RenderedReport.objects.exists()  # nothing waited for the worker
