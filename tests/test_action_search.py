@@ -108,3 +108,17 @@ def test_synthetic_actions_are_found(db):
     words = Action.objects.values_list("text", flat=True).first().split()
     word = max(words, key=len).strip(".,;:").lower()
     assert found(word) == expected(word) != set()
+
+
+@pytest.mark.parametrize("sort", ["plan", "due", "-due", "rag", "agency"])
+def test_pages_read_ids_first_follow_the_sort(seed, personas, sort):
+    from actionplans.pagination import IdsFirstPaginator
+    from actionplans.selectors import action_list
+
+    actions, _ = action_list(user=personas.viewer, filters={"sort": sort})
+    everything = list(actions.values_list("pk", flat=True))
+    paginator = IdsFirstPaginator(actions, 25)
+    paged = [a.pk for n in paginator.page_range for a in paginator.page(n).object_list]
+    assert paged == everything and len(everything) > 50
+    first = paginator.page(1).object_list[0]
+    assert first.plan.title and first.plan_id == actions.first().plan_id

@@ -10,10 +10,13 @@ as a prefix, as the list's search always has.
 SQLite (the embedded database of `make run`) keeps an empty column and searches by
 scanning, as before. The trigram indexes on the action's columns (migration 0005) are
 no longer used by the search and are dropped (the objectives' one stays).
+
+The due-date index carries the ids too, so that a page of the list sorted by due date
+(`actionplans.pagination`) is read from the index alone on PostgreSQL.
 """
 
 import django.contrib.postgres.search
-from django.db import migrations
+from django.db import migrations, models
 
 # "/" and "@" separate words ("Health/NSCB" is two words, not a file path; an email
 # address is its parts), as `actionplans.filters.search_words` reads a search.
@@ -66,4 +69,9 @@ class Migration(migrations.Migration):
             field=django.contrib.postgres.search.SearchVectorField(editable=False, null=True),
         ),
         migrations.RunPython(create, drop),
+        migrations.RemoveIndex(model_name="action", name="action_due_order"),
+        migrations.AddIndex(
+            model_name="action",
+            index=models.Index(fields=["due_date", "plan", "position", "id"], name="action_due_ids"),
+        ),
     ]

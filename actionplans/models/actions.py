@@ -100,7 +100,9 @@ class Action(models.Model):
         ordering = ["plan", "position", "id"]
         indexes = [
             models.Index(fields=["plan", "position"], name="action_document_order"),
-            models.Index(fields=["due_date", "plan", "position"], name="action_due_order"),
+            # With the ids in it, a page of the list sorted by due date is read from
+            # the index alone (actionplans.pagination), whatever the page number.
+            models.Index(fields=["due_date", "plan", "position", "id"], name="action_due_ids"),
         ]
         constraints = [
             models.UniqueConstraint(
