@@ -139,6 +139,11 @@ def _clean(svg: str, *, key: str, title: str, description: str) -> str:
     desc_element.text = description
     root.insert(0, desc_element)
     root.insert(0, title_element)
+    # Named here, not only at import: another library in the process (moto, in the
+    # tests) may take the default prefix for its own namespace, and the page would get
+    # "<ns0:svg>", which browsers do not draw.
+    ET.register_namespace("", SVG_NS)
+    ET.register_namespace("xlink", "http://www.w3.org/1999/xlink")
     text = ET.tostring(root, encoding="unicode")
     return re.sub(r"\s*\n\s*", "\n", text)
 
