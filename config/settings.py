@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.contrib.postgres",  # full-text search of the action list (on PostgreSQL)
     "django_filters",
     "simple_history",
     "django_tasks_db",

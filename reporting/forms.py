@@ -6,6 +6,7 @@ from django import forms
 from django.utils import timezone
 
 from actionplans.forms import DateInput, GovukFormMixin
+from actionplans.widgets import GovukCheckboxes
 
 from .selectors import GROUP_BY_CHOICES
 
@@ -53,14 +54,38 @@ class PackOptionsForm(GovukFormMixin, forms.Form):
         }
 
 
+class BoardPackForm(PackOptionsForm):
+    """A whole-board pack: the plans to put in it (several), then the pack's options.
+
+    Sent to the composite pack (`?plan=a&plan=b&group_by=...`). Its ids start
+    `board_` so that it can sit on the page beside the plan's own pack form.
+    """
+
+    plan = forms.MultipleChoiceField(
+        label="Plans in the pack",
+        widget=GovukCheckboxes,
+        help_text="Every plan ticked goes into one pack, in this order.",
+    )
+    field_order = ["plan", "group_by", "as_at", "public"]
+
+    def __init__(self, *args, plans=(), **kwargs):
+        kwargs.setdefault("auto_id", "board_%s")
+        super().__init__(*args, **kwargs)
+        self.fields["plan"].choices = [(plan.slug, plan.title) for plan in plans]
+
+
 class ChangesForm(GovukFormMixin, forms.Form):
-    """What moved between a past date and now (or a later past date)."""
+    """What moved between a past date and now (or a later past date).
+
+    Its ids start `changes_` (its "Public version" box shares a page with the pack's).
+    """
 
     since = forms.DateField(
         label="Changes since",
         widget=DateInput(),
         input_formats=["%Y-%m-%d"],
-        help_text="The end of this day is the starting point, for example the last board meeting.",
+        help_text="Changes made on this day and after it are shown, for example since the last "
+        "board meeting.",
         error_messages={
             "required": "Enter the date to compare with.",
             "invalid": "Enter the date as year-month-day, for example 2025-03-31.",
@@ -77,6 +102,10 @@ class ChangesForm(GovukFormMixin, forms.Form):
     public = forms.BooleanField(
         label="Public version (no names or initials of individual leads)", required=False
     )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "changes_%s")
+        super().__init__(*args, **kwargs)
 
     def clean_since(self):
         return _not_in_future(self.cleaned_data["since"], "The starting date")

@@ -102,3 +102,21 @@ class RenderedReport(models.Model):
             and bool(self.file)
             and self.file.storage.exists(self.file.name)
         )
+
+
+class PackRefresh(models.Model):
+    """A plan whose board pack the worker should render again (see `reporting.prerender`).
+
+    One row a plan while a refresh is pending: each change of its actions pushes
+    `due_at` back (debounce), and the worker's task takes the row only once `due_at`
+    has passed with no change since.
+    """
+
+    plan = models.OneToOneField(
+        "actionplans.Plan", on_delete=models.CASCADE, related_name="+", primary_key=True
+    )
+    due_at = models.DateTimeField()
+    requested_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"Refresh the pack of plan {self.plan_id} at {self.due_at:%H:%M:%S}"

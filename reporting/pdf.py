@@ -228,10 +228,13 @@ def _cover_html(pack: BoardPack) -> str:
 
 
 def pack_part_htmls(pack: BoardPack, rows_per_part: int | None = None) -> list[str]:
-    """The pack as separate HTML documents: the cover, then the parts of its sections."""
+    """The pack as separate HTML documents: the cover with the first part, then the rest."""
     meta = _pack_meta(pack)
-    documents = [_document(_cover_html(pack), **meta)]
-    for chunks in part_chunks(pack, rows_per_part):
+    parts = part_chunks(pack, rows_per_part) or [[]]
+    # The first actions follow the summary on its page: a part of its own would
+    # start them on a new page and leave the summary's page mostly empty.
+    documents = [_document(_cover_html(pack) + _sections_html(pack, parts[0]), **meta)]
+    for chunks in parts[1:]:
         documents.append(_document(_sections_html(pack, chunks), **meta))
     return documents
 
@@ -784,6 +787,23 @@ def join_parts(parts: list[Part], kit: FooterKit) -> bytes:
     return join.finish()
 
 
+def pack_sources(pack: BoardPack, rows_per_part: int | None = None) -> list[Source]:
+    """Every document `render_pack` renders for the pack: its parts, then the footer kit."""
+    documents = [(html, True) for html in pack_part_htmls(pack, rows_per_part)]
+    documents.append(footer_kit_source(footer_text(pack.title, pack.as_at, pack.public)))
+    return documents
+
+
+def render_pack_if_cached(pack: BoardPack) -> bytes | None:
+    """The pack joined from the part cache, or None if any part is not cached yet."""
+    documents = pack_sources(pack)
+    keys = [part_key(html, tagged=tagged) for html, tagged in documents]
+    if not all(storage.part_path(key).exists() for key in keys):
+        return None
+    *parts, kit = render_parts(documents)
+    return join_parts(parts, footer_kit(kit))
+
+
 def render_pack(
     pack: BoardPack,
     *,
@@ -795,7 +815,6 @@ def render_pack(
 
     The footer kit is rendered with the parts (it does not depend on the page count).
     """
-    documents = [(html, True) for html in pack_part_htmls(pack, rows_per_part)]
-    documents.append(footer_kit_source(footer_text(pack.title, pack.as_at, pack.public)))
+    documents = pack_sources(pack, rows_per_part)
     *parts, kit = render_parts(documents, processes=processes, cache=cache)
     return join_parts(parts, footer_kit(kit))

@@ -114,6 +114,12 @@ class PackRow:
     def is_exception(self) -> bool:
         return self.rag == RAG.RED or bool(self.flag_codes & EXCEPTION_FLAGS)
 
+    @property
+    def exception_reasons(self) -> list[tuple[str, str]]:
+        """(code, words) of why the exception report lists this action ("Red", "Overdue")."""
+        reasons = [("red", "Red")] if self.rag == RAG.RED else []
+        return reasons + [(code, words) for code, words in self.flags if code in EXCEPTION_FLAGS]
+
 
 @dataclass
 class PackSection:
@@ -135,6 +141,8 @@ class PlanCover:
     introduction: str
     legend: list[tuple[str, str, str]]
     existed: bool = True
+    # The one review every action of the plan answers, when there is one.
+    review: str = ""
 
 
 @dataclass
@@ -509,9 +517,10 @@ def _summaries(rows: list[PackRow], plans: list[Plan]) -> list[SummaryTable]:
     statuses = [(s, label) for s, label in statuses if any(row.rag == s for row in unique)] or [
         (RAG.NOT_RATED.value, RAG.NOT_RATED.label)
     ]
+    grouping = grouping_word(unique)
     by_theme = _summary(
-        "Actions by RAG status and theme",
-        "Theme",
+        f"Actions by RAG status and {grouping[0].lower() + grouping[1:]}",
+        grouping,
         statuses,
         unique,
         lambda row: f"{row.theme_title} ({row.plan_title})" if len(plans) > 1 else row.theme_title,
@@ -524,6 +533,23 @@ def _summaries(rows: list[PackRow], plans: list[Plan]) -> list[SummaryTable]:
         lambda row: row.lead_agency or "No lead agency",
     )
     return [by_theme, by_agency]
+
+
+def grouping_word(rows: list[PackRow]) -> str:
+    """What the plans call the parts their actions are grouped in, for a heading.
+
+    "Theme" for plans with themes; for the others the kind of finding they print
+    under ("Recommendation", "Strategic priority", "Finding"), as the plan does.
+    """
+    words = set()
+    for row in rows:
+        if row.theme_key.startswith("finding-"):
+            words.add(row.theme_title.rsplit(" ", 1)[0])
+        elif row.theme_key.startswith("theme-"):
+            words.add("Theme")
+    if len(words) == 1:
+        return words.pop()
+    return "Theme" if "Theme" in words or not words else "Finding or recommendation"
 
 
 def _summary(title, row_heading, statuses, rows, key) -> SummaryTable:
@@ -569,7 +595,7 @@ def _meaning(label: str) -> str:
     return label.split(" – ", 1)[1] if " – " in label else label
 
 
-def _cover(plan: Plan, existed: bool) -> PlanCover:
+def _cover(plan: Plan, existed: bool, review: str = "") -> PlanCover:
     return PlanCover(
         slug=plan.slug,
         title=plan.title,
@@ -578,6 +604,7 @@ def _cover(plan: Plan, existed: bool) -> PlanCover:
         introduction=plan.introduction,
         legend=[(status, label, _meaning(label)) for status, label in plan.legend_entries()],
         existed=existed,
+        review=review,
     )
 
 
@@ -710,15 +737,23 @@ def assemble_pack(
     title = plans[0].title
     if len(plans) > 1:
         title = f"Composite board report: {len(plans)} plans"
-    reviews = {citation.review for row in rows for citation in row.citations}
-    review = reviews.pop() if len(plans) == 1 and len(reviews) == 1 else ""
-    if review:
-        rows = [_cite_findings_only(row) for row in rows]
+    # A plan whose actions all answer one review names it once (on the cover); its
+    # rows cite only the finding ("Rec 2"), in a composite pack too.
+    reviews_by_plan: dict[str, set[str]] = defaultdict(set)
+    for row in rows:
+        reviews_by_plan[row.plan_slug] |= {citation.review for citation in row.citations}
+    one_review = {
+        slug: next(iter(cited)) for slug, cited in reviews_by_plan.items() if len(cited) == 1
+    }
+    rows = [_cite_findings_only(row) if row.plan_slug in one_review else row for row in rows]
+    review = one_review.get(plans[0].slug, "") if len(plans) == 1 else ""
     return BoardPack(
         kind="pack",
         title=title,
         board=" and ".join(boards),
-        plans=[_cover(plan, plan.pk not in missing) for plan in plans],
+        plans=[
+            _cover(plan, plan.pk not in missing, one_review.get(plan.slug, "")) for plan in plans
+        ],
         as_at=as_at,
         historical=historical,
         produced_on=timezone.localdate(),
@@ -744,12 +779,16 @@ def _cite_findings_only(row: PackRow) -> PackRow:
     if row.answers != ", ".join(str(citation) for citation in row.citations):
         return row
     cited = [
-        Citation(_short_finding(citation.finding), note=citation.note)
+        str(Citation(_short_finding(citation.finding), note=citation.note))
         if citation.finding
-        else citation
+        else WHOLE_REVIEW
         for citation in row.citations
     ]
-    return dataclasses.replace(row, answers=", ".join(str(citation) for citation in cited))
+    return dataclasses.replace(row, answers=", ".join(dict.fromkeys(cited)))
+
+
+# What a row of a plan answering one review cites when it answers no one finding.
+WHOLE_REVIEW = "Whole review"
 
 
 def exception_report(
@@ -760,11 +799,18 @@ def exception_report(
     group_by: str = "theme",
 ) -> BoardPack:
     """The actions a board should look at first: red, overdue, slipped, stale or
-    contradicting their own status. Summary counts stay those of the whole plan."""
+    contradicting their own status. Summary counts stay those of the whole plan.
+
+    Each action is listed once (under the first group it falls in, when a grouping
+    by review or finding would list it under several), with the reasons it is listed
+    (`PackRow.exception_reasons`).
+    """
     pack = board_pack(plans=plans, group_by=group_by, as_at=as_at, public=public)
     sections = []
+    listed: set[int] = set()
     for section in pack.sections:
-        rows = [row for row in section.rows if row.is_exception]
+        rows = [row for row in section.rows if row.is_exception and row.action_id not in listed]
+        listed |= {row.action_id for row in rows}
         if rows:
             sections.append(dataclasses.replace(section, rows=rows))
     return dataclasses.replace(
@@ -846,8 +892,12 @@ def changes_since(
     until: datetime.date | None = None,
     public: bool = False,
 ) -> ChangeReport:
-    """What moved between the end of `since` and the end of `until` (default: now)."""
-    then = board_pack(plans=plans, as_at=since, public=public)
+    """What moved from the start of `since` to the end of `until` (default: now).
+
+    The starting point is the plan as it stood at the end of the day before `since`,
+    so a change made on `since` itself (say, at the board meeting) is listed.
+    """
+    then = board_pack(plans=plans, as_at=since - datetime.timedelta(days=1), public=public)
     now = board_pack(plans=plans, as_at=until, public=public)
     old_rows = {row.action_id: row for row in then.rows}
     new_rows = {row.action_id: row for row in now.rows}

@@ -101,6 +101,12 @@ def spec_plans(spec: ReportSpec, user) -> list[Plan]:
     return plans
 
 
+def board_plans(*, user, board) -> list[Plan]:
+    """The plans of `board` the user may put in a whole-board pack, in the board's order."""
+    plans = policy.visible_plans(user).filter(board=board).select_related("board")
+    return [plan for plan in plans.order_by("title", "pk") if policy.can_export_plan(user, plan)]
+
+
 def report_data(spec: ReportSpec, user):
     """The data a report prints (a BoardPack or a ChangeReport), as `user` may see it."""
     if spec.kind == ReportKind.ACTIONS:
@@ -181,6 +187,20 @@ def render_data(data) -> bytes:
     return pdf.render_pack(data)
 
 
+def render_if_ready(data) -> bytes | None:
+    """The pack's PDF at once if the worker has every part of it cached (else None).
+
+    `reporting.prerender` keeps the parts of each plan's pack current as actions
+    change, so a big pack is usually only joined, which is quick enough to hand over
+    in the request instead of sending the user to wait for the worker.
+    """
+    from . import pdf
+
+    if isinstance(data, selectors.ChangeReport):
+        return None
+    return pdf.render_pack_if_cached(data)
+
+
 def report_filename(spec: ReportSpec, data) -> str:
     name = spec.plans[0] if len(spec.plans) == 1 else "composite"
     if spec.kind == ReportKind.ACTIONS:
@@ -204,6 +224,11 @@ def report_key(spec: ReportSpec, data) -> str:
 
 def _data_plans(data) -> list[str]:
     return [plan.slug for plan in data.plans]
+
+
+def report_existing(*, spec: ReportSpec, data) -> RenderedReport | None:
+    """The stored report for this spec and unchanged data, done or being prepared."""
+    return _reusable_report(report_key(spec, data))
 
 
 def report_request(*, spec: ReportSpec, data, user, source_url: str = "") -> RenderedReport:

@@ -16,7 +16,7 @@ from actionplans.models import Plan
 
 from . import selectors, services
 from .dashboard import selectors as dashboard_selectors
-from .forms import ChangesForm, PackOptionsForm
+from .forms import BoardPackForm, ChangesForm, PackOptionsForm
 from .models import RenderedReport, ReportKind
 from .services import ReportSpec
 
@@ -36,8 +36,16 @@ def _pdf(content: bytes, filename: str) -> HttpResponse:
 
 
 def _deliver(request, spec: ReportSpec, data) -> HttpResponse:
-    """The PDF now, or (for a big one) a stored report rendered by the worker."""
+    """The PDF now, or (for a big one) a stored report rendered by the worker.
+
+    A big pack whose parts the worker has all rendered ahead (reporting.prerender)
+    is joined now, unless the same report is already stored.
+    """
     if services.report_count(data) > services.inline_limit():
+        if not services.report_existing(spec=spec, data=data):
+            ready = services.render_if_ready(data)
+            if ready is not None:
+                return _pdf(ready, services.report_filename(spec, data))
         report = services.report_request(
             spec=spec, data=data, user=request.user, source_url=request.get_full_path()
         )
@@ -48,10 +56,21 @@ def _deliver(request, spec: ReportSpec, data) -> HttpResponse:
 
 
 def _options_page(request, plans, form, *, status: int = 200) -> HttpResponse:
+    board_plans = services.board_plans(user=request.user, board=plans[0].board)
+    board_form = None
+    if len(board_plans) > 1:
+        slugs = [plan.slug for plan in board_plans]
+        board_form = BoardPackForm(plans=board_plans, initial={"plan": slugs, "group_by": "theme"})
     return render(
         request,
         "reporting/plan_reports.html",
-        {"plans": plans, "plan": plans[0], "form": form, "changes_form": ChangesForm()},
+        {
+            "plans": plans,
+            "plan": plans[0],
+            "form": form,
+            "changes_form": ChangesForm(),
+            "board_form": board_form,
+        },
         status=status,
     )
 

@@ -30,3 +30,24 @@ def offline_return_filled(data: bytes, rows: dict[str, dict[str, object]]) -> by
     buffer = BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def pdf_pieces(content: bytes) -> list[list[tuple[float, float, str]]]:
+    """Each page's pieces of text as (x, y, text), in points from the bottom left.
+
+    For checks of where things are printed: which page a row starts on, which column
+    a piece of text is in, how far down a page the text goes.
+    """
+    pages = []
+    for page in PdfReader(BytesIO(content)).pages:
+        pieces = []
+
+        def visit(text, cm, tm, font, size, pieces=pieces):
+            if text.strip():
+                x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
+                y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
+                pieces.append((x, y, text.strip()))
+
+        page.extract_text(visitor_text=visit)
+        pages.append(pieces)
+    return pages

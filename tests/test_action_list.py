@@ -68,7 +68,8 @@ def test_pagination_and_query_count_is_constant(client, personas, seed, django_a
     with CaptureQueriesContext(connection) as few_rows:
         response = client.get(URL, {"page": last_page})
     assert len(response.context["page"]) < 50
-    assert len(few_rows.captured_queries) <= 12
+    # 13: the page's ids, then its rows (actionplans.pagination), on every page alike.
+    assert len(few_rows.captured_queries) <= 13
     with django_assert_num_queries(len(few_rows.captured_queries)):
         response = client.get(URL, {"page": 1})
     assert len(response.context["page"]) == 50

@@ -165,6 +165,13 @@ def test_report_pages_have_no_inline_script_or_style(client, seed, personas):
 
 
 # Big packs go to the background worker -------------------------------------------------------
+@pytest.fixture(autouse=True)
+def cold_part_cache(settings, tmp_path):
+    """No part rendered ahead: a big pack whose parts are all cached is joined at once
+    instead (tests/test_pack_prerender.py)."""
+    settings.REPORT_CACHE_DIR = tmp_path / "parts"
+
+
 def test_big_pack_is_queued_rendered_by_the_task_then_reused(client, seed, personas, settings):
     settings.REPORT_INLINE_MAX_ACTIONS = 1
     client.force_login(personas.viewer)

@@ -26,7 +26,7 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
-from actionplans import policy
+from actionplans import policy, signals
 from actionplans.models import (
     RAG,
     Action,
@@ -140,6 +140,10 @@ def import_plan_rows(
         with transaction.atomic():
             decisions = _Decisions(preview, target, author, dry_run=False).decide()
             decisions.write()
+            plan_id = decisions.plan.pk
+            transaction.on_commit(
+                lambda: signals.actions_written.send(sender=Plan, plan_ids=[plan_id])
+            )
     except IntegrityError as error:
         raise ImportRefused(
             [

@@ -3,6 +3,7 @@
 import datetime
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -90,13 +91,18 @@ class Action(models.Model):
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    # Words of the ref, text, progress, lead and target, for the list's search: kept
+    # current by a database trigger on PostgreSQL (migration 0009), empty on SQLite.
+    search_vector = SearchVectorField(null=True, editable=False)
+    history = HistoricalRecords(excluded_fields=["updated_at", "search_vector"])
 
     class Meta:
         ordering = ["plan", "position", "id"]
         indexes = [
             models.Index(fields=["plan", "position"], name="action_document_order"),
-            models.Index(fields=["due_date", "plan", "position"], name="action_due_order"),
+            # With the ids in it, a page of the list sorted by due date is read from
+            # the index alone (actionplans.pagination), whatever the page number.
+            models.Index(fields=["due_date", "plan", "position", "id"], name="action_due_ids"),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -1,12 +1,12 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from actionplans import policy, selectors, services
 from actionplans.forms import ActionForm, CommentForm
+from actionplans.pagination import IdsFirstPaginator
 from actionplans.rounds.selectors import lead_rounds
 
 from .common import is_htmx, visible_action_or_404, visible_plan_or_404
@@ -18,7 +18,7 @@ PAGE_SIZE = 50
 @require_safe
 def action_list(request):
     actions, filterset = selectors.action_list(user=request.user, filters=request.GET)
-    page = Paginator(actions, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = IdsFirstPaginator(actions, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "filterset": filterset,
         "page": page,
