@@ -195,7 +195,7 @@ def _rc():
 
 @functools.lru_cache(maxsize=256)
 def _bar_svg(categories: tuple[str, ...], series: tuple[Series, ...], stacked: bool, unit: str):
-    height = 1.2 + 0.42 * max(len(categories), 1) * (1 if stacked else max(len(series), 1) * 0.6)
+    height = 1.2 + 0.32 * max(len(categories), 1) * (1 if stacked else max(len(series), 1) * 0.6)
     with _rc():
         figure = _figure(8.5, min(height, 14))
         ax = figure.add_subplot()

@@ -56,7 +56,9 @@ logger = logging.getLogger(__name__)
 # Bump when the way parts are frozen changes, so old cache files are not read.
 RENDERER_VERSION = "1"
 PDF_OPTIONS = {"pdf_variant": "pdf/ua-1"}
-DEFAULT_PART_ROWS = 40
+# Each part starts on a new page, so its last page may be part-empty: plans of up to
+# this many actions print as one part; only big packs pay for the speed of parts.
+DEFAULT_PART_ROWS = 120
 # Rendering in worker processes pays off only with a few parts to share out.
 PARALLEL_MIN_PARTS = 3
 

@@ -36,18 +36,21 @@ def pdf_pieces(content: bytes) -> list[list[tuple[float, float, str]]]:
     """Each page's pieces of text as (x, y, text), in points from the bottom left.
 
     For checks of where things are printed: which page a row starts on, which column
-    a piece of text is in, how far down a page the text goes.
+    a piece of text is in, how far down a page the text goes. pdfplumber places the
+    text of the SVG charts too (pypdf's visitor misplaces text inside form XObjects).
+    A piece is a run of text up to a gap wider than a space, so table cells stay apart.
     """
+    import pdfplumber
+
     pages = []
-    for page in PdfReader(BytesIO(content)).pages:
-        pieces = []
-
-        def visit(text, cm, tm, font, size, pieces=pieces):
-            if text.strip():
-                x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
-                y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
-                pieces.append((x, y, text.strip()))
-
-        page.extract_text(visitor_text=visit)
-        pages.append(pieces)
+    with pdfplumber.open(BytesIO(content)) as document:
+        for page in document.pages:
+            words = page.extract_words(keep_blank_chars=True, x_tolerance=1.5, y_tolerance=2)
+            pages.append(
+                [
+                    (w["x0"], page.height - w["bottom"], w["text"].strip())
+                    for w in words
+                    if w["text"].strip()
+                ]
+            )
     return pages
