@@ -288,3 +288,28 @@ def test_viewer_reads_the_dashboards_and_they_pass_axe(open_page, live_server, w
     assert "Learning across reviews" in page.content()
     assert axe_violations(page) == []
     assert page.evaluate("document.documentElement.scrollWidth") <= width
+
+
+def test_manager_reads_the_tables_on_a_phone_without_the_page_scrolling_sideways(
+    open_page, live_server
+):
+    """Wide tables scroll inside their own labelled region (a data table may need two
+    dimensions: WCAG 1.4.10), so the page itself never scrolls sideways at 390 px."""
+    page = open_page("manager", width=390)
+    for path in (
+        "/plans/norfolk-cap-2017/",
+        "/plans/norfolk-scr-case-l-2014/",
+        "/actions/",
+        "/reviews/",
+        "/agencies/",
+        "/people/",
+        "/reports/plans/norfolk-cap-2017/",
+    ):
+        page.goto(f"{live_server.url}{path}")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"{path} scrolls sideways at 390 px ({width} px wide)"
+        regions = page.locator(".app-table-wrapper")
+        assert path.startswith("/reports/") or regions.count() >= 1, path
+        for index in range(regions.count()):
+            assert regions.nth(index).get_attribute("tabindex") == "0", path
+        assert axe_violations(page) == [], path
