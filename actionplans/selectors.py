@@ -166,6 +166,24 @@ def action_evidence(*, action: Action) -> list[EvidenceFile]:
     )
 
 
+def evidence_held(actions: list[Action]) -> None:
+    """Load the evidence files still held by these actions in one query, onto each
+    (`Action.held_evidence`): for lists, exports and packs, which name the files and
+    count them in the "complete without evidence" check."""
+    held: dict[int, list[EvidenceFile]] = {action.pk: [] for action in actions}
+    files = EvidenceFile.objects.filter(action_id__in=list(held), state__in=EVIDENCE_HELD)
+    for file in files.order_by("uploaded_at", "id"):
+        held[file.action_id].append(file)
+    for action in actions:
+        action.held_evidence = held[action.pk]
+
+
+def evidence_names(action: Action) -> list[str]:
+    """The names of the action's evidence files that may be downloaded (from
+    `held_evidence`, loaded by `evidence_held`)."""
+    return [file.filename for file in action.held_evidence or () if file.is_available]
+
+
 @dataclass
 class FieldChange:
     field: str

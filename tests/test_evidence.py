@@ -345,3 +345,143 @@ def test_the_type_is_read_from_the_content(content, name, kind):
 def test_hostile_content_is_refused_whatever_the_name(content, message):
     with pytest.raises(RefusedFile, match=message):
         evidence_check(upload(content, "fine.pdf"), filename="fine.pdf")
+
+
+# ------------------------------------------------------- pack, exports, public version
+
+
+def test_the_board_pack_lists_evidence_and_the_public_version_does_not(client, personas, action):
+    from samples import pdf_text
+
+    client.force_login(personas.manager)
+    name = "Audit of 30 assessments, March 2027.pdf"
+    attach(client, action, (pdf_bytes(), name, "Audit"))
+    url = reverse("reporting:plan_pack", args=[action.plan.slug])
+    pack = client.get(url)
+    assert pack.status_code == 200 and pack["Content-Type"] == "application/pdf"
+    text = " ".join(pdf_text(pack.content).split())
+    assert "Evidence: Audit of 30 assessments, March 2027.pdf" in text
+    public = client.get(url, {"public": "1"})
+    assert public.status_code == 200
+    assert "Audit of 30 assessments, March 2027" not in " ".join(pdf_text(public.content).split())
+
+
+def test_exports_list_the_file_names(client, personas, action):
+    import csv
+
+    client.force_login(personas.manager)
+    attach(client, action, (pdf_bytes(), "audit.pdf", "Audit"), (PNG, "chart.png", "Chart"))
+    response = client.get(reverse("exports:plan_csv", args=[action.plan.slug]))
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    row = next(row for row in rows if row["Ref"] == action.ref)
+    assert row["Evidence files"] == "audit.pdf; chart.png"
+
+
+# -------------------------------------------------------------- the virus scan
+
+
+EICAR = rb"X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"
+
+
+def _queued_scans():
+    from django_tasks_db.models import DBTaskResult
+
+    from actionplans.evidence.tasks import scan_evidence
+
+    return DBTaskResult.objects.filter(task_path=scan_evidence.module_path)
+
+
+def test_with_clamav_a_file_waits_until_the_scan_passes(
+    client, personas, action, clamd_server, django_capture_on_commit_callbacks
+):
+    from actionplans.evidence.tasks import scan_evidence
+
+    client.force_login(personas.manager)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = attach(client, action, (pdf_bytes(), "audit.pdf", "Audit"))
+    assert response.status_code == 302
+    evidence = EvidenceFile.objects.get()
+    assert evidence.state == EvidenceState.CHECKING
+    assert _queued_scans().count() == 1, "the worker scans it"
+    url = reverse("actionplans:evidence_download", args=[evidence.pk])
+    waiting = client.get(url)
+    assert waiting.status_code == 409
+    assert "still being checked" in waiting.content.decode()
+
+    assert scan_evidence.call(evidence.pk) == EvidenceState.AVAILABLE
+
+    assert clamd_server.scanned == [pdf_bytes()]
+    assert client.get(url).status_code == 200
+
+
+def test_with_clamav_an_infected_file_is_refused_and_deleted(
+    client, personas, action, clamd_server, django_capture_on_commit_callbacks
+):
+    from actionplans.evidence.tasks import scan_evidence
+
+    client.force_login(personas.manager)
+    with django_capture_on_commit_callbacks(execute=True):
+        attach(client, action, (EICAR + b"\n", "notes.txt", "Meeting notes"))
+    evidence = EvidenceFile.objects.get()
+    assert len(stored_files()) == 1
+
+    assert scan_evidence.call(evidence.pk) == EvidenceState.REFUSED
+
+    evidence.refresh_from_db()
+    assert evidence.scan_result == "Eicar-Test-Signature" and not evidence.file
+    assert stored_files() == []
+    gone = client.get(reverse("actionplans:evidence_download", args=[evidence.pk]))
+    assert gone.status_code == 410 and "refused by the virus check" in gone.content.decode()
+    page = client.get(reverse("actionplans:action_detail", args=[action.pk])).content.decode()
+    assert "Evidence file refused by the virus check" in page
+
+
+def test_a_scanner_that_cannot_be_reached_leaves_the_file_being_checked(
+    personas, action, settings, django_capture_on_commit_callbacks
+):
+    import socket
+
+    from actionplans.evidence.scan import ScanError
+    from actionplans.evidence.tasks import scan_evidence
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        settings.CLAMAV_HOST, settings.CLAMAV_PORT = probe.getsockname()
+    (evidence,) = evidence_services.evidence_add(
+        action=action,
+        uploader=personas.manager,
+        files=[
+            (
+                SimpleUploadedFile("a.pdf", pdf_bytes()),
+                "Audit",
+                evidence_check(io.BytesIO(pdf_bytes())),
+            )
+        ],
+    )
+    with pytest.raises(ScanError):
+        scan_evidence.call(evidence.pk)
+    evidence.refresh_from_db()
+    assert evidence.state == EvidenceState.CHECKING and evidence.file
+
+
+# ---------------------------------------------------------- the object store
+
+
+def test_evidence_kept_in_the_object_store_downloads_through_the_app(
+    client, personas, action, s3_storage
+):
+    store, prefix = s3_storage
+    client.force_login(personas.manager)
+    attach(client, action, (pdf_bytes(), "audit.pdf", "Audit"))
+    (key,) = store.keys(prefix)
+    assert key.startswith(f"{prefix}/evidence/") and "audit" not in key
+    evidence = EvidenceFile.objects.get()
+    client.force_login(personas.viewer)
+    download = client.get(reverse("actionplans:evidence_download", args=[evidence.pk]))
+    assert download["Content-Disposition"].startswith("attachment;")
+    assert b"".join(download.streaming_content) == pdf_bytes()
+    client.force_login(personas.manager)
+    client.post(
+        reverse("actionplans:evidence_remove", args=[evidence.pk]), {"reason": "Wrong file"}
+    )
+    assert store.keys(prefix) == []

@@ -252,12 +252,18 @@ class Action(models.Model):
             problems.append("Red with no progress update")
         return problems
 
+    # Its evidence files still held, when a reader loaded them for many actions at once
+    # (actionplans.selectors.evidence_held): None means not loaded.
+    held_evidence = None
+
     def has_evidence_files(self) -> bool:
         """Whether any evidence file is held for the action (checked or being checked):
-        from a prefetch of `evidence_files` when there is one, else one query (asked only
-        of a complete action with no words of evidence or progress)."""
+        from `held_evidence` or a prefetch of `evidence_files` when there is one, else
+        one query (asked only of a complete action with no words of evidence or progress)."""
         from .evidence import EvidenceState  # noqa: PLC0415 (evidence.py imports this)
 
+        if self.held_evidence is not None:
+            return bool(self.held_evidence)
         held = {EvidenceState.AVAILABLE, EvidenceState.CHECKING}
         prefetched = getattr(self, "_prefetched_objects_cache", {}).get("evidence_files")
         if prefetched is not None:
