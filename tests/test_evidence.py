@@ -485,3 +485,32 @@ def test_evidence_kept_in_the_object_store_downloads_through_the_app(
         reverse("actionplans:evidence_remove", args=[evidence.pk]), {"reason": "Wrong file"}
     )
     assert store.keys(prefix) == []
+
+
+def test_the_offline_return_names_the_files_attached_on_the_web(
+    client, personas, action, open_round
+):
+    from openpyxl import load_workbook
+
+    from actionplans.rounds import offline
+
+    round = open_round([action.plan])
+    client.force_login(personas.manager)
+    attach(client, action, (pdf_bytes(), "audit.pdf", "Audit"))
+    client.force_login(personas.health_lead)
+    data = client.get(reverse("actionplans:offline_return_download", args=[round.pk])).content
+    workbook = load_workbook(io.BytesIO(data))
+    sheet = workbook[offline.SHEET]
+    headings = [cell.value for cell in sheet[offline.HEADER_ROW]]
+    column = headings.index("Evidence files already attached (on the web)")
+    refs = headings.index("Ref")
+    row = next(
+        row
+        for row in sheet.iter_rows(min_row=offline.FIRST_ROW, values_only=True)
+        if row[refs] == action.ref
+    )
+    assert row[column] == "audit.pdf"
+    guide = " ".join(
+        str(cell.value) for line in workbook[offline.GUIDE_SHEET].iter_rows() for cell in line
+    )
+    assert "attach them to your update on the web" in guide
