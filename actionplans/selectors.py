@@ -159,11 +159,14 @@ def action_detail(pk: int) -> Action:
 def action_evidence(*, action: Action) -> list[EvidenceFile]:
     """The action's evidence files still held (available, or being checked), with the
     update each supports: for its page."""
-    return list(
+    files = list(
         EvidenceFile.objects.filter(action=action, state__in=EVIDENCE_HELD)
         .select_related("uploaded_by", "update")
         .order_by("uploaded_at", "id")
     )
+    for file in files:
+        file.action = action  # already loaded, with its plan: the policy asks for it
+    return files
 
 
 def evidence_held(actions: list[Action]) -> None:
