@@ -5,7 +5,8 @@ One archive, a plain `.tar`:
 - `database.dump`: `pg_dump --format=custom` of the whole database (history tables,
   their append-only triggers, sequences and grants included);
 - `files/<name>`: every file in the default storage (stored PDFs, cached pack parts,
-  uploads waiting for confirmation), whatever the backend (local disk or S3);
+  uploads waiting for confirmation, evidence files under `evidence/`), whatever the
+  backend (local disk or S3), each streamed in and out a chunk at a time;
 - `manifest.json`: when, and each file's size and SHA-256.
 
 It is written to a temporary file beside the target and renamed into place, so a
@@ -33,7 +34,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from django.core.files.base import ContentFile
+from django.core.files.base import File
 from django.core.files.storage import Storage
 
 __all__ = ["BackupError", "Outcome", "backup_write", "backup_restore", "storage_names"]
@@ -41,6 +42,7 @@ __all__ = ["BackupError", "Outcome", "backup_write", "backup_restore", "storage_
 DATABASE_MEMBER = "database.dump"
 FILES_PREFIX = "files/"
 MANIFEST_MEMBER = "manifest.json"
+CHUNK_BYTES = 1024 * 1024
 
 
 class BackupError(Exception):
@@ -111,14 +113,18 @@ def backup_write(*, path: Path, database: dict, storage: Storage) -> Outcome:
             with tarfile.open(temporary, "w") as archive:
                 archive.add(dump, arcname=DATABASE_MEMBER)
                 for name in storage_names(storage):
+                    # Streamed, a chunk at a time: evidence files may be 20 MB each.
+                    info = tarfile.TarInfo(FILES_PREFIX + name)
+                    info.size = storage.size(name)
+                    info.mtime = int(datetime.datetime.now(datetime.UTC).timestamp())
                     with storage.open(name, "rb") as stored:
-                        data = stored.read()
-                    _add(archive, FILES_PREFIX + name, data)
+                        hashing = _Hashing(stored)
+                        archive.addfile(info, hashing)
                     manifest["files"][name] = {
-                        "size": len(data),
-                        "sha256": hashlib.sha256(data).hexdigest(),
+                        "size": info.size,
+                        "sha256": hashing.digest.hexdigest(),
                     }
-                    total += len(data)
+                    total += info.size
                 _add(archive, MANIFEST_MEMBER, json.dumps(manifest, indent=1).encode())
         with open(temporary, "rb") as written:
             os.fsync(written.fileno())
@@ -128,6 +134,26 @@ def backup_write(*, path: Path, database: dict, storage: Storage) -> Outcome:
     finally:
         Path(temporary).unlink(missing_ok=True)
     return Outcome(path=path, files=len(manifest["files"]), bytes=total)
+
+
+class _Hashing:
+    """A file read through, its SHA-256 worked out on the way."""
+
+    def __init__(self, raw):
+        self.raw = raw
+        self.digest = hashlib.sha256()
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.raw.read(size)
+        self.digest.update(data)
+        return data
+
+
+def _digest(member) -> str:
+    hashing = _Hashing(member)
+    while hashing.read(CHUNK_BYTES):
+        pass
+    return hashing.digest.hexdigest()
 
 
 def _add(archive: tarfile.TarFile, name: str, data: bytes) -> None:
@@ -173,12 +199,14 @@ def backup_restore(*, path: Path, database: dict, storage: Storage, tables: list
                 message = error.stderr.decode(errors="replace")
                 raise BackupError(f"pg_restore failed (nothing was loaded): {message}") from error
         total = 0
-        for name in manifest["files"]:
-            data = archive.extractfile(FILES_PREFIX + name).read()
-            saved = storage.save(name, ContentFile(data))
+        for name, expected in manifest["files"].items():
+            member = archive.extractfile(FILES_PREFIX + name)
+            streamed = File(member, name=name)
+            streamed.size = expected["size"]
+            saved = storage.save(name, streamed)
             if saved != name:
                 raise BackupError(f"The storage renamed {name!r} to {saved!r}.")
-            total += len(data)
+            total += expected["size"]
     return Outcome(path=Path(path), files=len(manifest["files"]), bytes=total)
 
 
@@ -188,6 +216,5 @@ def _check_files(archive: tarfile.TarFile, manifest: dict) -> None:
         if name.startswith("/") or ".." in name.split("/"):
             raise BackupError(f"Refusing a file outside the storage: {name!r}.")
         member = archive.extractfile(FILES_PREFIX + name)
-        digest = hashlib.sha256(member.read()).hexdigest()
-        if digest != expected["sha256"]:
+        if _digest(member) != expected["sha256"]:
             raise BackupError(f"The archive's copy of {name!r} is damaged.")

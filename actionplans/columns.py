@@ -41,6 +41,7 @@ DERIVED: dict[str, str] = {
     "original_target": "Original target (slipped from)",
     "rag_code": "RAG code",
     "flags": "Flags",
+    "evidence_files": "Evidence files",
 }
 
 # Headings the update trail (exports' second sheet) uses.

@@ -26,6 +26,7 @@ from reviews.models import Board, Review
 from .models import (
     Action,
     Agency,
+    EvidenceFile,
     Membership,
     Message,
     Plan,
@@ -221,6 +222,37 @@ def update_offer(user, action: Action, updates) -> UpdateOffer:
     if own is not None:
         return UpdateOffer(change=own)
     return UpdateOffer(waiting=waiting[0])
+
+
+# Evidence files.
+def can_attach_evidence(user, action: Action, update: ProgressUpdate | None = None) -> bool:
+    """A lead attaches evidence to their own update while they may still change it; a
+    business manager attaches it to the action itself."""
+    if update is not None:
+        return update.action_id == action.pk and can_edit_update(user, update)
+    return can_edit_action(user, action)
+
+
+def evidence_update_for(user, action: Action, updates) -> ProgressUpdate | None:
+    """The update the user's evidence goes on: their own, still open (pending or
+    returned), among `updates` (the action's, already loaded). None: the action."""
+    return next((update for update in updates if can_edit_update(user, update)), None)
+
+
+def visible_evidence(user) -> QuerySet[EvidenceFile]:
+    return EvidenceFile.objects.filter(action__plan__board_id__in=board_ids(user))
+
+
+def can_download_evidence(user, evidence: EvidenceFile) -> bool:
+    """Everyone who may read the action may download its evidence (once checked). The
+    public version of a report never lists it (reporting asks `public`)."""
+    return can_view_action(user, evidence.action)
+
+
+def can_remove_evidence(user, evidence: EvidenceFile) -> bool:
+    """The board's business managers remove files (one uploaded by mistake, one with
+    personal data): the file goes; the history keeps who removed what and why."""
+    return can_manage_board(user, evidence.action.plan.board_id)
 
 
 def can_record_update(user, action: Action) -> bool:

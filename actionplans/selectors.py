@@ -15,12 +15,16 @@ from .filters import SORTS, ActionFilter
 from .models import (
     Action,
     ActionSource,
+    EvidenceFile,
+    EvidenceState,
     Objective,
     Plan,
     ProgressUpdate,
     Theme,
     UpdateStatus,
 )
+
+EVIDENCE_HELD = (EvidenceState.AVAILABLE, EvidenceState.CHECKING)
 
 
 def plan_list(*, user) -> QuerySet[Plan]:
@@ -152,6 +156,37 @@ def action_detail(pk: int) -> Action:
     )
 
 
+def action_evidence(*, action: Action) -> list[EvidenceFile]:
+    """The action's evidence files still held (available, or being checked), with the
+    update each supports: for its page."""
+    files = list(
+        EvidenceFile.objects.filter(action=action, state__in=EVIDENCE_HELD)
+        .select_related("uploaded_by", "update")
+        .order_by("uploaded_at", "id")
+    )
+    for file in files:
+        file.action = action  # already loaded, with its plan: the policy asks for it
+    return files
+
+
+def evidence_held(actions: list[Action]) -> None:
+    """Load the evidence files still held by these actions in one query, onto each
+    (`Action.held_evidence`): for lists, exports and packs, which name the files and
+    count them in the "complete without evidence" check."""
+    held: dict[int, list[EvidenceFile]] = {action.pk: [] for action in actions}
+    files = EvidenceFile.objects.filter(action_id__in=list(held), state__in=EVIDENCE_HELD)
+    for file in files.order_by("uploaded_at", "id"):
+        held[file.action_id].append(file)
+    for action in actions:
+        action.held_evidence = held[action.pk]
+
+
+def evidence_names(action: Action) -> list[str]:
+    """The names of the action's evidence files that may be downloaded (from
+    `held_evidence`, loaded by `evidence_held`)."""
+    return [file.filename for file in action.held_evidence or () if file.is_available]
+
+
 @dataclass
 class FieldChange:
     field: str
@@ -234,7 +269,37 @@ def action_timeline(action: Action) -> list[HistoryEntry]:
         )
         for record in records
     ]
-    return sorted(own + steps, key=lambda entry: entry.when, reverse=True)
+    return sorted(own + steps + evidence_steps(action), key=lambda entry: entry.when, reverse=True)
+
+
+def evidence_steps(action: Action) -> list[HistoryEntry]:
+    """Every evidence file added, checked, refused or removed: its name and description
+    (never its content), who and why."""
+    records = EvidenceFile.history.filter(action_id=action.pk).select_related("history_user")
+    entries = []
+    for record in records.order_by("history_date", "history_id"):
+        reason = record.history_change_reason or ""
+        if record.history_type == "+":
+            kind, why = "Evidence file added", ""
+        elif reason.startswith("Removed"):
+            kind, why = "Evidence file removed", record.removal_reason
+        elif reason.startswith("Refused"):
+            kind, why = "Evidence file refused by the virus check", record.scan_result
+        elif reason == "Virus check passed":
+            kind, why = "Evidence file checked", ""
+        else:
+            kind, why = "Evidence file changed", reason
+        entries.append(
+            HistoryEntry(
+                when=record.history_date,
+                who=str(record.history_user) if record.history_user else "System",
+                kind=kind,
+                reason=why,
+                changes=[],
+                about=f"{record.filename} ({record.description})",
+            )
+        )
+    return entries
 
 
 def _update_step(record) -> str:

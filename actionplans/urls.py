@@ -1,6 +1,17 @@
 from django.urls import path
 
-from .views import account, actions, boards, offline, outbox, people, plans, rounds, updates
+from .views import (
+    account,
+    actions,
+    boards,
+    evidence,
+    offline,
+    outbox,
+    people,
+    plans,
+    rounds,
+    updates,
+)
 
 app_name = "actionplans"
 
@@ -26,6 +37,9 @@ urlpatterns = [
     path("actions/<int:pk>/comments/", actions.comment_add, name="comment_add"),
     path("actions/<int:pk>/updates/new/", updates.update_submit, name="update_submit"),
     path("actions/<int:pk>/updates/record/", updates.update_record, name="update_record"),
+    path("actions/<int:pk>/evidence/new/", evidence.evidence_add, name="evidence_add"),
+    path("evidence/<int:pk>/", evidence.evidence_download, name="evidence_download"),
+    path("evidence/<int:pk>/remove/", evidence.evidence_remove, name="evidence_remove"),
     path("updates/", updates.approval_queue, name="approval_queue"),
     path("updates/<int:pk>/edit/", updates.update_edit, name="update_edit"),
     path("updates/<int:pk>/approve/", updates.update_approve, name="update_approve"),

@@ -94,6 +94,7 @@ def synthetic_pack(size: int, seed: int = 1):
                 progress_label="Update March 2025",
                 next_steps="",
                 evidence=_words(rng, 3, 15),
+                evidence_files=[],
                 flags=[("overdue", "Overdue")] if due < datetime.date(2025, 6, 1) else [],
                 theme_key=f"theme-{theme}",
                 theme_title=THEMES[theme],

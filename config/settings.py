@@ -214,6 +214,22 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 
+# Evidence files on actions and updates (actionplans/evidence): each at most this size,
+# and a board's files together at most EVIDENCE_MAX_BOARD_BYTES. An Office file may
+# declare at most EVIDENCE_MAX_UNCOMPRESSED_BYTES inside it (zip bombs are refused).
+_MB = 1024 * 1024
+EVIDENCE_MAX_FILE_BYTES = int(os.environ.get("EVIDENCE_MAX_FILE_MB", "20")) * _MB
+EVIDENCE_MAX_BOARD_BYTES = int(os.environ.get("EVIDENCE_MAX_BOARD_MB", "5120")) * _MB
+EVIDENCE_MAX_UNCOMPRESSED_BYTES = max(100 * _MB, 5 * EVIDENCE_MAX_FILE_BYTES)
+EVIDENCE_FILES_PER_UPLOAD = 5
+# A virus scan of every evidence file by a ClamAV daemon, when one is named: a Unix
+# socket (CLAMAV_SOCKET=/run/clamav/clamd.ctl) or TCP (CLAMAV_HOST, CLAMAV_PORT 3310).
+# Files wait as "being checked" until the worker's scan passes; without one, none waits.
+CLAMAV_SOCKET = os.environ.get("CLAMAV_SOCKET", "").strip()
+CLAMAV_HOST = os.environ.get("CLAMAV_HOST", "").strip()
+CLAMAV_PORT = int(os.environ.get("CLAMAV_PORT", "3310"))
+CLAMAV_TIMEOUT = int(os.environ.get("CLAMAV_TIMEOUT", "60"))
+
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 # Email the app sends (invitations, reminders, chasers, notices, digests, sign-up links).

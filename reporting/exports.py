@@ -23,6 +23,7 @@ import datetime
 import io
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from itertools import batched
 
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -85,6 +86,7 @@ ACTION_COLUMNS: tuple[Column, ...] = (
     Column(_field("lead"), lambda a, on: a.lead_person, 24),
     Column(_field("subgroup"), lambda a, on: a.subgroup),
     Column(_field("evidence"), lambda a, on: a.evidence, 40),
+    Column(DERIVED["evidence_files"], lambda a, on: "; ".join(selectors.evidence_names(a)), 30),
     Column(_field("resources"), lambda a, on: a.resources, 24),
     Column(_field("kpis"), lambda a, on: a.kpis, 40),
     Column(_field("target"), lambda a, on: a.target_text),
@@ -140,10 +142,16 @@ def update_trail(actions: QuerySet[Action]) -> QuerySet[ProgressUpdate]:
     return selectors.update_list(actions=actions)
 
 
+EVIDENCE_BATCH = 500
+
+
 def action_rows(actions: Iterable[Action]) -> Iterable[list[Cell]]:
+    """The rows; evidence files are read for each batch of actions in one query."""
     on = timezone.localdate()
-    for action in actions:
-        yield [column.value(action, on) for column in ACTION_COLUMNS]
+    for batch in batched(actions, EVIDENCE_BATCH, strict=False):
+        selectors.evidence_held(list(batch))
+        for action in batch:
+            yield [column.value(action, on) for column in ACTION_COLUMNS]
 
 
 def update_rows(updates: Iterable[ProgressUpdate]) -> Iterable[list[Cell]]:

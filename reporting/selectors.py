@@ -40,7 +40,7 @@ from actionplans.models import (
 )
 from actionplans.models.plans import DEFAULT_HEADINGS
 from actionplans.models.rag import DISPLAY_ORDER
-from actionplans.selectors import action_queryset
+from actionplans.selectors import action_queryset, evidence_held, evidence_names
 from reviews.models import Finding, Review
 
 GROUP_BY_CHOICES = [
@@ -94,6 +94,7 @@ class PackRow:
     progress_label: str
     next_steps: str
     evidence: str
+    evidence_files: list[str]
     flags: list[tuple[str, str]]
     theme_key: str
     theme_title: str
@@ -439,6 +440,8 @@ def _row(action: Action, state: _State, on: datetime.date, public: bool) -> Pack
         progress_label=update.label if update else "",
         next_steps=update.next_steps if update else "",
         evidence=action.evidence,
+        # Evidence files are for the board: the public version never lists them.
+        evidence_files=[] if public else evidence_names(action),
         flags=action.flags(on),
         theme_key=theme_key,
         theme_title=theme_title,
@@ -633,6 +636,7 @@ def pack_state(
     order = {plan.pk: index for index, plan in enumerate(plans)}
     state.actions.sort(key=lambda a: (order[a.plan_id], a.position, a.pk))
     _attach(state)
+    evidence_held(state.actions)
     return state
 
 

@@ -7,6 +7,7 @@ database (transactional tests) gets them back through the `seed` fixture.
 from types import SimpleNamespace
 
 import pytest
+from clamav import clamd_server  # noqa: F401 - the loopback ClamAV daemon
 from django.contrib.auth import get_user_model
 from objectstore import object_store, s3_storage  # noqa: F401 - the loopback S3 server
 from smtp import smtp_server  # noqa: F401 - the loopback SMTP server fixture

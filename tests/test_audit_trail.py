@@ -5,10 +5,13 @@ import datetime
 
 import pytest
 from django.apps import apps
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from actionplans import audit_lock, services
+from actionplans.evidence.checks import Checked
+from actionplans.evidence.services import evidence_add
 from actionplans.models import RAG, Action, Plan
 from actionplans.rounds.services import RoundRequest, round_open
 
@@ -38,12 +41,23 @@ def refused_statements() -> set[str]:
 @pytest.fixture
 def every_table_has_history(personas):
     """A row in every history table: the seed plans and demo users give most; a comment,
-    an update and a round give the rest."""
+    an update, an evidence file and a round give the rest."""
     action = Action.objects.get(plan__slug="norfolk-cap-2017", ref="2.1")
     services.update_submit(
         action=action, author=personas.health_lead, rag=RAG.AMBER, progress="Audit begun."
     )
     services.comment_add(action=action, author=personas.chair, text="Thank you.")
+    evidence_add(
+        action=action,
+        uploader=personas.manager,
+        files=[
+            (
+                SimpleUploadedFile("audit.pdf", b"%PDF-1.7\n"),
+                "Audit",
+                Checked("PDF document", "application/pdf"),
+            )
+        ],
+    )
     plan = Plan.objects.get(slug="norfolk-cap-2017")
     today = timezone.localdate()
     round_open(

@@ -1,6 +1,7 @@
 """The backup drill: seeds, then changes (an update, a stored pack, an upload waiting
-for confirmation), `manage.py backup`, a restore into a fresh database and an empty
-storage, and not one difference in any table (history included) or any file."""
+for confirmation, an evidence file), `manage.py backup`, a restore into a fresh
+database and an empty storage, and not one difference in any table (history included)
+or any file."""
 
 import datetime
 import io
@@ -9,12 +10,15 @@ import tarfile
 import psycopg
 import pytest
 from django.core.files.storage import FileSystemStorage, default_storage
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.db import connection
 from psycopg import sql
 
 from actionplans import services
 from actionplans.backup import BackupError, backup_restore, backup_write, storage_names
+from actionplans.evidence.checks import Checked
+from actionplans.evidence.services import evidence_add
 from actionplans.models import RAG, Action
 from actionplans.rounds.services import RoundRequest, round_open
 from actionplans.rounds.uploads import stored_return_save
@@ -115,7 +119,19 @@ def test_backup_then_restore_into_a_fresh_database_and_storage_loses_nothing(
         by=personas.manager,
     )
     stored_return_save(data=b"PK\x03\x04 a waiting return", user=personas.health_lead, round=round)
+    evidence_add(
+        action=action,
+        uploader=personas.manager,
+        files=[
+            (
+                SimpleUploadedFile("audit.pdf", b"%PDF-1.7\n" + b"%" * 3_000_000),
+                "Audit of 30 assessments",
+                Checked("PDF document", "application/pdf"),
+            )
+        ],
+    )
     before_files = files(default_storage)
+    assert any(name.startswith("evidence/") for name in before_files)
     assert any(name.startswith("reports/") and name.endswith(".pdf") for name in before_files)
     assert any(name.startswith("returns/") for name in before_files)
     archive = tmp_path / "backups" / "drill.tar"

@@ -313,3 +313,31 @@ def test_manager_reads_the_tables_on_a_phone_without_the_page_scrolling_sideways
         for index in range(regions.count()):
             assert regions.nth(index).get_attribute("tabindex") == "0", path
         assert axe_violations(page) == [], path
+
+
+def test_lead_attaches_evidence_to_their_update_on_a_phone(open_page, live_server, personas):
+    from actionplans import services
+    from actionplans.models import RAG, Action, EvidenceFile
+
+    action = Action.objects.get(plan__slug="norfolk-cap-2017", ref="2.1")
+    services.update_submit(
+        action=action, author=personas.health_lead, rag=RAG.AMBER, progress="Audit done."
+    )
+    lead = open_page("health-lead", width=390)
+    lead.goto(f"{live_server.url}/actions/{action.pk}/")
+    lead.get_by_role("link", name="Attach evidence files").click()
+    assert "Do not attach documents that identify children or families" in lead.content()
+    assert axe_violations(lead) == []
+    lead.get_by_role("button", name="Attach files").click()  # nothing chosen: the summary
+    assert "Choose a file to attach." in lead.content()
+    assert axe_violations(lead) == []
+    lead.get_by_label("File 1").first.set_input_files(
+        {"name": "Audit March 2027.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.7\n"}
+    )
+    lead.get_by_label("Describe file 1").fill("Audit of 30 assessments")
+    lead.get_by_role("button", name="Attach files").click()
+    lead.wait_for_url(f"{live_server.url}/actions/{action.pk}/#evidence")
+    assert "Attached Audit March 2027.pdf." in lead.content()
+    assert axe_violations(lead) == []
+    assert lead.evaluate("document.documentElement.scrollWidth") <= 390
+    assert EvidenceFile.objects.get(action=action).description == "Audit of 30 assessments"

@@ -29,7 +29,7 @@ def test_columns_are_the_board_pdfs():
     assert exports.ACTION_HEADINGS == [
         "Plan", "Ref", "Reviews and findings answered", "Reviews cited as written", "Theme",
         "Objective", "Action", "Lead agency", "Lead as written", "Enabling subgroup",
-        "Evidence of impact", "Resources", "KPIs", "Target date as written",
+        "Evidence of impact", "Evidence files", "Resources", "KPIs", "Target date as written",
         "Due date (worked out)", "Original target (slipped from)", "RAG", "RAG code",
         "Latest approved progress", "Progress as at", "Flags",
     ]  # fmt: skip

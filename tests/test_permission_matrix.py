@@ -10,9 +10,12 @@ import datetime
 
 import pytest
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from actionplans import services
+from actionplans.evidence.checks import Checked
+from actionplans.evidence.services import evidence_add
 from actionplans.models import (
     RAG,
     Action,
@@ -232,6 +235,15 @@ MATRIX = {
     "actionplans:round_close": manager_form(post=302),
     # A manager records an update received from the agency (an empty form: its errors).
     "actionplans:update_record": manager_form(),
+    # Evidence files: the health lead attaches to their waiting update, the manager to
+    # the action (an empty form: its errors); whoever reads the action downloads; the
+    # manager removes (without a reason: the form's error).
+    "actionplans:evidence_add": {
+        "GET": only({"manager": 200, "health_lead": 200}),
+        "POST": only({"manager": 200, "health_lead": 200}),
+    },
+    "actionplans:evidence_download": READ_NORFOLK,
+    "actionplans:evidence_remove": manager_form(),
 }
 
 UNKNOWN_TOKEN = "6f1c0a52-9d4e-4a51-8d07-2f6a3f0e6b11"
@@ -304,6 +316,17 @@ def objects(seed, personas):
     )
     kept.plans.set([case_l])
     kept.file.save("q2.pdf", ContentFile(b"%PDF-1.7"))
+    (evidence,) = evidence_add(
+        action=action,
+        uploader=personas.manager,
+        files=[
+            (
+                SimpleUploadedFile("audit.pdf", b"%PDF-1.7\n"),
+                "Audit",
+                Checked("PDF document", "application/pdf"),
+            )
+        ],
+    )
     message = Message.objects.create(
         key="invitation:norfolk:health-lead",
         kind=MessageKind.INVITATION,
@@ -317,6 +340,7 @@ def objects(seed, personas):
         "round": round,
         "closed_round": closed,
         "message": message,
+        "evidence": evidence,
         "report": report,
         "plan": plan,
         "action": action,
@@ -382,6 +406,9 @@ def url_for(name: str, o: dict) -> str:
         "actionplans:round_decisions": {"pk": o["round"].pk},
         "actionplans:round_close": {"pk": o["round"].pk},
         "actionplans:update_record": {"pk": o["action"].pk},
+        "actionplans:evidence_add": {"pk": o["action"].pk},
+        "actionplans:evidence_download": {"pk": o["evidence"].pk},
+        "actionplans:evidence_remove": {"pk": o["evidence"].pk},
         "reporting:report_status": {"pk": o["report"].pk},
         "reporting:report_download": {"pk": o["report"].pk},
     }.get(name, {})

@@ -241,8 +241,15 @@ def is_word_document(data: bytes) -> bool:
     return "word/document.xml" in names and "xl/workbook.xml" not in names
 
 
-def check_sizes(archive: zipfile.ZipFile, *, what: str = "workbook") -> None:
-    """Refuse zip bombs, by declared sizes, before anything is inflated."""
+def check_sizes(
+    archive: zipfile.ZipFile,
+    *,
+    what: str = "workbook",
+    limit: int = MAX_UNCOMPRESSED_BYTES,
+    advice: str | None = None,
+) -> None:
+    """Refuse zip bombs, by declared sizes, before anything is inflated: for a plan
+    (workbook, document) and for an evidence file (actionplans.evidence.checks) alike."""
     members = archive.infolist()
     if len(members) > MAX_ZIP_MEMBERS:
         raise UnreadableFile(f"This file holds {len(members):,} parts; a {what} has far fewer.")
@@ -257,15 +264,38 @@ def check_sizes(archive: zipfile.ZipFile, *, what: str = "workbook") -> None:
                 "This file would expand to far more than it holds (a 'zip bomb'), "
                 "so we have not opened it."
             )
-    if total > MAX_UNCOMPRESSED_BYTES:
-        advice = (
-            "Remove other sheets or images, or save the plan as CSV."
-            if what == "workbook"
-            else "Remove its images, or copy the plan's table into a new document."
-        )
+    if total > limit:
+        if advice is None:
+            advice = (
+                "Remove other sheets or images, or save the plan as CSV."
+                if what == "workbook"
+                else "Remove its images, or copy the plan's table into a new document."
+            )
         raise UnreadableFile(
             f"This {what} would expand to {total / 1024 / 1024:,.0f} MB; the limit is "
-            f"{MAX_UNCOMPRESSED_BYTES // 1024 // 1024} MB. {advice}"
+            f"{limit // 1024 // 1024} MB. {advice}"
+        )
+
+
+def refuse_macros(archive: zipfile.ZipFile, *, what: str, advice: str) -> None:
+    """Refuse an Office file that carries macros, whatever its name says: a .docm or
+    .xlsm renamed .docx/.xlsx still declares a macro-enabled content type, and any
+    VBA project (vbaProject.bin) is refused too. OpenDocument macros live in Basic/
+    or Scripts/."""
+    names = archive.namelist()
+    types = b""
+    if "[Content_Types].xml" in names:
+        with archive.open("[Content_Types].xml") as part:
+            types = part.read(MAX_UNCOMPRESSED_BYTES)
+    if (
+        b"macroEnabled" in types
+        or b"vbaProject" in types
+        or any(name.lower().endswith("vbaproject.bin") for name in names)
+        or any(name.startswith(("Basic/", "Scripts/")) for name in names)
+    ):
+        raise UnreadableFile(
+            f"This is a macro-enabled {what}, which we do not open: macros can harm the "
+            f"computers that open it. {advice}"
         )
 
 

@@ -60,6 +60,7 @@ from .readers import (
     check_sizes,
     open_zip,
     refuse_doctypes,
+    refuse_macros,
 )
 from .statuses import (
     COLOURS,
@@ -133,11 +134,7 @@ def _document_body(data: bytes) -> tuple[Element, bool]:
         types = archive.read("[Content_Types].xml") if "[Content_Types].xml" in names else b""
         if not types:
             raise UnreadableFile(f"This is a zip file, not a Word document. {SAVE_DOCX}")
-        if b"macroEnabled" in types or any(name.endswith("vbaProject.bin") for name in names):
-            raise UnreadableFile(
-                "This is a macro-enabled Word document (.docm), which we do not open: "
-                "macros can harm the computers that open it. " + SAVE_DOCX
-            )
+        refuse_macros(archive, what="Word document (.docm)", advice=SAVE_DOCX)
         refuse_doctypes(archive, what="document", writer="Word")
         xml = archive.read("word/document.xml")
     try:

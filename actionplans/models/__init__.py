@@ -1,4 +1,5 @@
 from .actions import Action, ActionComment, ActionSource, ProgressUpdate, UpdateStatus
+from .evidence import EvidenceFile, EvidenceState
 from .imports import ImportState, PlanImport
 from .membership import Membership, Role
 from .outbox import Message, MessageKind, MessageStatus, NotificationSettings
@@ -16,6 +17,8 @@ __all__ = [
     "ActionComment",
     "ActionSource",
     "BoardDecision",
+    "EvidenceFile",
+    "EvidenceState",
     "Message",
     "MessageKind",
     "MessageStatus",

@@ -244,11 +244,31 @@ class Action(models.Model):
         problems = []
         if self.rag == RAG.GREEN and self.is_overdue(on):
             problems.append("Green but past its due date")
-        if self.is_complete and not (self.progress.strip() or self.evidence.strip()):
+        if self.is_complete and not (
+            self.progress.strip() or self.evidence.strip() or self.has_evidence_files()
+        ):
             problems.append("Complete without evidence or a progress update")
         if self.rag == RAG.RED and not self.progress.strip():
             problems.append("Red with no progress update")
         return problems
+
+    # Its evidence files still held, when a reader loaded them for many actions at once
+    # (actionplans.selectors.evidence_held): None means not loaded.
+    held_evidence = None
+
+    def has_evidence_files(self) -> bool:
+        """Whether any evidence file is held for the action (checked or being checked):
+        from `held_evidence` or a prefetch of `evidence_files` when there is one, else
+        one query (asked only of a complete action with no words of evidence or progress)."""
+        from .evidence import EvidenceState  # noqa: PLC0415 (evidence.py imports this)
+
+        if self.held_evidence is not None:
+            return bool(self.held_evidence)
+        held = {EvidenceState.AVAILABLE, EvidenceState.CHECKING}
+        prefetched = getattr(self, "_prefetched_objects_cache", {}).get("evidence_files")
+        if prefetched is not None:
+            return any(file.state in held for file in prefetched)
+        return self.evidence_files.filter(state__in=held).exists()
 
     def flags(self, on: datetime.date | None = None) -> list[tuple[str, str]]:
         """(code, words) for every flag that applies: one rule, every list and print."""

@@ -60,6 +60,7 @@ from actionplans.models import (
     RoundAction,
     UpdateStatus,
 )
+from actionplans.selectors import evidence_held, evidence_names
 from actionplans.spreadsheets import xlsx_text
 
 from .selectors import round_items
@@ -97,6 +98,8 @@ COLUMNS: tuple[Column, ...] = (
     Column("target", "Target date", 16),
     Column("rag", "Current RAG status", 22),
     Column("last_progress", "Last progress", 50),
+    # By reference only: files are attached on the web (the action's page), never here.
+    Column("evidence_files", "Evidence files already attached (on the web)", 30),
     Column("state", "In this round", 18),
     Column("progress", _label("progress"), 50, to_fill=True),
     Column("next_steps", _label("next_steps"), 40, to_fill=True),
@@ -212,6 +215,7 @@ def _write_updates(sheet, scope: ReturnScope, lists: dict[int, str], on: datetim
         sheet.column_dimensions[letter].hidden = column.hidden
     sheet.freeze_panes = f"E{FIRST_ROW}"
     rows_by_plan: dict[int, list[int]] = {}
+    evidence_held([item.action for item in scope.items])
     for number, item in enumerate(scope.items, start=FIRST_ROW):
         action = item.action
         last = action.progress
@@ -227,6 +231,7 @@ def _write_updates(sheet, scope: ReturnScope, lists: dict[int, str], on: datetim
             "target": action.target_text,
             "rag": action.rag_label,
             "last_progress": last,
+            "evidence_files": "; ".join(evidence_names(action)),
             "state": item.state_label,
         }
         for index, column in enumerate(COLUMNS, start=1):
@@ -266,6 +271,10 @@ GUIDE = [
     "If someone changed an action after you downloaded this file, that row is refused: "
     "download the return again and copy your update into it.",
     "Uploading the same file again sends nothing new.",
+    "Evidence files (an audit report, a training register) cannot go in this workbook: "
+    "once your return is sent, attach them to your update on the web, on each action's "
+    "page (“Attach evidence files”). The column “Evidence files already attached” lists "
+    "the files each action has already.",
 ]
 
 

@@ -50,6 +50,7 @@ def _detail_context(request, action, comment_form=None):
     action = selectors.action_detail(action.pk)
     user = request.user
     updates = list(action.updates.all())
+    evidence = selectors.action_evidence(action=action)
     return {
         "action": action,
         "plan": action.plan,
@@ -62,6 +63,11 @@ def _detail_context(request, action, comment_form=None):
         "editable_update_ids": {u.pk for u in updates if policy.can_edit_update(user, u)},
         **decision_ids(user, updates),
         "comment_form": comment_form or CommentForm(),
+        "evidence_files": evidence,
+        "can_attach_evidence": policy.can_attach_evidence(
+            user, action, policy.evidence_update_for(user, action, updates)
+        ),
+        "removable_evidence_ids": {f.pk for f in evidence if policy.can_remove_evidence(user, f)},
     }
 
 
