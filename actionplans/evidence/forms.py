@@ -23,7 +23,7 @@ class EvidenceUploadForm(GovukFormMixin, forms.Form):
         limit = megabytes(settings.EVIDENCE_MAX_FILE_BYTES)
         for number in range(1, SLOTS + 1):
             self.fields[f"file_{number}"] = forms.FileField(
-                label=f"File {number}",
+                label=f"Choose file {number}",
                 required=False,
                 help_text=f"PDF, Word, Excel, PowerPoint, OpenDocument, CSV, text, PNG or "
                 f"JPEG, up to {limit}."
@@ -36,10 +36,13 @@ class EvidenceUploadForm(GovukFormMixin, forms.Form):
                 label=f"Describe file {number}",
                 required=False,
                 max_length=200,
+                widget=forms.TextInput(attrs={"class": "govuk-input"}),
                 help_text='For example "Audit of 30 assessments, March 2027".'
                 if number == 1
                 else "",
             )
+            # The legend says which files are optional; a description is needed with its file.
+            self.fields[f"file_{number}"].conditionally_required = True
             self.fields[f"description_{number}"].conditionally_required = True
         self.checked = []
 
