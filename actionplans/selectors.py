@@ -454,6 +454,7 @@ def approval_queue(*, user) -> QuerySet[ProgressUpdate]:
     return (
         ProgressUpdate.objects.filter(status=UpdateStatus.PENDING, action__plan__board__in=boards)
         .select_related("action", "action__plan", "action__lead_agency", "author", "recorded_for")
+        .prefetch_related("evidence_files")
         .order_by("submitted_at", "id")
     )
 

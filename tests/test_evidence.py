@@ -104,6 +104,27 @@ def test_health_lead_attaches_two_files_to_their_update_and_the_chair_downloads_
     assert b"".join(download.streaming_content) == pdf_bytes()
 
 
+def test_the_manager_deciding_an_update_sees_its_files(client, personas, action, health_update):
+    client.force_login(personas.health_lead)
+    attach(client, action, (pdf_bytes(), "Referral audit.pdf", "Audit of referrals"))
+    evidence = EvidenceFile.objects.get(update=health_update)
+    link = reverse("actionplans:evidence_download", args=[evidence.pk])
+
+    client.force_login(personas.manager)
+    for url in (
+        reverse("actionplans:approval_queue"),
+        reverse("actionplans:update_return", args=[health_update.pk]),
+    ):
+        html = client.get(url).content.decode()
+        assert "Referral audit.pdf</a>: Audit of referrals" in html, url
+        assert link in html, url
+    evidence_services.evidence_remove(
+        evidence=evidence, manager=personas.manager, reason="Names a child."
+    )
+    html = client.get(reverse("actionplans:approval_queue")).content.decode()
+    assert "Referral audit.pdf" not in html
+
+
 def test_a_viewer_of_another_board_cannot_download(client, personas, action, health_update):
     client.force_login(personas.health_lead)
     attach(client, action, (PNG, "chart.png", "Chart of audits"))
