@@ -485,6 +485,42 @@ def test_a_scanner_that_cannot_be_reached_leaves_the_file_being_checked(
     assert evidence.state == EvidenceState.CHECKING and evidence.file
 
 
+def test_a_file_left_being_checked_is_scanned_again_by_the_hourly_run(
+    personas, action, clamd_server
+):
+    import datetime
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from actionplans.evidence.tasks import scan_evidence
+
+    (evidence,) = evidence_services.evidence_add(
+        action=action,
+        uploader=personas.manager,
+        files=[
+            (
+                SimpleUploadedFile("a.pdf", pdf_bytes()),
+                "Audit",
+                evidence_check(io.BytesIO(pdf_bytes())),
+            )
+        ],
+    )
+    assert evidence.state == EvidenceState.CHECKING
+    assert _queued_scans().count() == 0  # the job was lost (the test never commits)
+    out = io.StringIO()
+    call_command("send_reminders", on="2026-12-02", stdout=out)
+    assert _queued_scans().count() == 0, "a file uploaded just now is left to its own scan"
+
+    an_hour_ago = timezone.now() - datetime.timedelta(hours=1)
+    EvidenceFile.objects.filter(pk=evidence.pk).update(uploaded_at=an_hour_ago)
+    call_command("send_reminders", on="2026-12-02", stdout=out)
+    assert "1 evidence file(s) still being checked: scanning again." in out.getvalue()
+    (queued,) = _queued_scans()
+    assert queued.args_kwargs["args"] == [evidence.pk]
+    assert scan_evidence.call(evidence.pk) == EvidenceState.AVAILABLE
+
+
 # ---------------------------------------------------------- the object store
 
 

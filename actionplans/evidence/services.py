@@ -3,6 +3,7 @@ leaves a history record (who, and why) that names the file but never holds it.""
 
 from __future__ import annotations
 
+import datetime
 import logging
 
 from django.conf import settings
@@ -127,6 +128,24 @@ def evidence_scan(*, evidence_id: int) -> str:
             stamp(locked, None, f"Refused by the virus check: {result.signature}")
         locked.save()
     return locked.state
+
+
+def rescan_waiting(*, older_than: datetime.timedelta = datetime.timedelta(minutes=15)) -> int:
+    """Queue the scan again for files still being checked after `older_than` (the
+    scanner was down, or the worker lost the job): the hourly `send_reminders` run calls
+    this, so a file is never left waiting for good. A scan is idempotent. How many."""
+    if not scan_configured():
+        return 0
+    from .tasks import scan_evidence
+
+    waiting = EvidenceFile.objects.filter(
+        state=EvidenceState.CHECKING, uploaded_at__lt=timezone.now() - older_than
+    ).values_list("pk", flat=True)
+    count = 0
+    for pk in waiting:
+        scan_evidence.enqueue(pk)
+        count += 1
+    return count
 
 
 def evidence_remove(*, evidence: EvidenceFile, manager, reason: str) -> EvidenceFile:

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from actionplans.evidence.services import rescan_waiting
 from actionplans.notifications import outbox, schedule
 from actionplans.notifications.tasks import send_outbox
 
@@ -60,6 +61,9 @@ class Command(BaseCommand):
             counts = schedule.day_queue(on=today)
             summary = ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items())) or "nothing"
             self.stdout.write(f"As of {today:%Y-%m-%d}: queued {summary}.")
+        rescans = rescan_waiting()
+        if rescans:
+            self.stdout.write(f"{rescans} evidence file(s) still being checked: scanning again.")
         waiting = outbox.waiting_count()
         if waiting:
             send_outbox.enqueue()
