@@ -56,9 +56,10 @@ logger = logging.getLogger(__name__)
 # Bump when the way parts are frozen changes, so old cache files are not read.
 RENDERER_VERSION = "1"
 PDF_OPTIONS = {"pdf_variant": "pdf/ua-1"}
-# Each part starts on a new page, so its last page may be part-empty: plans of up to
-# this many actions print as one part; only big packs pay for the speed of parts.
-DEFAULT_PART_ROWS = 120
+DEFAULT_PART_ROWS = 40
+# Each part starts on a new page, so the last page of a part may be part-empty: a pack
+# of up to this many actions prints as one part; only big packs use parts (for speed).
+ONE_PART_ROWS = 150
 # Rendering in worker processes pays off only with a few parts to share out.
 PARALLEL_MIN_PARTS = 3
 
@@ -194,11 +195,16 @@ def _pack_meta(pack: BoardPack) -> dict:
 def part_chunks(pack: BoardPack, rows_per_part: int | None = None) -> list[list[Chunk]]:
     """The pack's sections cut into parts of about `rows_per_part` rows.
 
-    Whole sections are packed together until the next would not fit; a section
+    A pack of up to `REPORT_ONE_PART_ROWS` rows is one part (no part break can leave
+    a page mostly empty). Whole sections are packed together until the next would not fit; a section
     longer than a part continues in the next part. A part boundary therefore moves
     only when its own sections change, which keeps the other parts' cache entries.
     """
     limit = rows_per_part or getattr(settings, "REPORT_PART_ROWS", DEFAULT_PART_ROWS)
+    if rows_per_part is None and len(pack.rows) <= getattr(
+        settings, "REPORT_ONE_PART_ROWS", ONE_PART_ROWS
+    ):
+        limit = max(len(pack.rows), 1)
     parts: list[list[Chunk]] = []
     current: list[Chunk] = []
     size = 0

@@ -52,6 +52,7 @@ def nothing_pending(db):
 @pytest.fixture
 def small_parts(settings, tmp_path):
     settings.REPORT_PART_ROWS = 6
+    settings.REPORT_ONE_PART_ROWS = 0  # a seed plan, in parts as a big pack would be
     settings.REPORT_CACHE_DIR = tmp_path / "parts"
 
 
