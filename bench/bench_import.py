@@ -130,15 +130,16 @@ def main() -> None:
 
 
 def _run(board, data: bytes, kind: str, reader: str) -> None:
-    from actionplans.importing.plan_rows import build_preview, read_plan_table
-    from actionplans.importing.services import ImportTarget, import_plan_rows
+    from actionplans.importing.pipeline import ImportTarget, build_preview
+    from actionplans.importing.pipeline.read_document import read_plan_table
+    from actionplans.importing.pipeline.write import write_plan
     from actionplans.models import Action
     from reviews.models import ReviewKind
 
     def import_once(slug: str, dry_run: bool):
         target = ImportTarget(board, f"Bench plan {slug}", ReviewKind.SCR, slug, "bench")
         preview = build_preview(read_plan_table(data), board=board)
-        return import_plan_rows(preview=preview, target=target, author=None, dry_run=dry_run)
+        return write_plan(preview=preview, target=target, author=None, dry_run=dry_run)
 
     runs = {"read": [], "preview": [], "dry": [], "real": [], "total": []}
     for number in range(REPEAT):

@@ -11,7 +11,8 @@ from test_import_views import answers, upload
 from word_samples import add_table, comment, delete_row, docx_bytes, shade, tracked
 
 from actionplans.importing import word
-from actionplans.importing.plan_rows import build_preview, read_plan_table
+from actionplans.importing.pipeline import build_preview
+from actionplans.importing.pipeline.read_document import read_plan_table
 from actionplans.importing.readers import UnreadableFile, read_table
 from actionplans.models import Plan, PlanImport
 

@@ -315,7 +315,7 @@ FIELDS: tuple[Field, ...] = (
         open_phrases=("rag", "brag", "status", "rag rating", "rag status"),
     ),
     # A status given by ticks: a column a status ("Achieved", "On target"), each cell ✓
-    # or empty. Found by its cells (`plan_rows.map_columns`), or chosen by the manager.
+    # or empty. Found by its cells (`pipeline.columns`), or chosen by the manager.
     Field("tick", LABELS["tick"], ("status ticked a column a status",)),
     Field(
         "progress",

@@ -1,7 +1,7 @@
 """A Word document (.docx) -> the rows of its plan, as `readers.Table` gives a spreadsheet's.
 
-A plan kept in Word is one or more tables with text around them. The plan reader
-(`plan_rows`) reads rows, so this module turns the document into rows it already
+A plan kept in Word is one or more tables with text around them. The import pipeline
+(`pipeline`) reads rows, so this module turns the document into rows it already
 understands, and nothing more:
 
 - Tables: the first table with a heading row (the `wanted` test, as for sheets) is the
@@ -69,6 +69,7 @@ from .statuses import (
     number_key,
     starts_as_a_key,
 )
+from .vocabulary import FINDING_HEADING_RE
 
 __all__ = ["read_docx"]
 
@@ -432,8 +433,6 @@ def _group_heading(table: _WordTable, *, alone: bool) -> list[str]:
     last heading-styled one and, after a finding heading, the paragraphs that are its
     text). For a plan in one table, only a finding or heading-styled paragraph right
     above it (the paragraphs above it are the document's introduction)."""
-    from .plan_rows import FINDING_HEADING_RE  # noqa: PLC0415 (plan_rows reads our rows)
-
     paragraphs = [p for p in table.before if not _is_key(p.text)]
     if not paragraphs:
         return []

@@ -1,6 +1,7 @@
-"""Write a checked import: all or nothing, idempotent, in the history as its author.
+"""Step 10: write a checked import: all or nothing, idempotent, in the history as its
+author.
 
-`import_plan_rows` works in two steps. First it decides, reading only, what each row
+`write_plan` works in two steps. First it decides, reading only, what each row
 means for the database: which reviews, findings, themes, objectives, agencies,
 actions, sources and progress updates to create, and which to change. Everything is
 found by its natural key first: the review by (board, title), the plan by slug,
@@ -42,12 +43,13 @@ from actionplans.models import (
 from actionplans.models.plans import DEFAULT_HEADINGS
 from actionplans.models.rag import DEFAULT_MEANING
 from actionplans.target_dates import resolve_target
-from reviews.models import Board, Finding, FindingKind, Review
+from reviews.models import Finding, FindingKind, Review
 
-from .bulk import BATCH_SIZE, create_with_history
-from .headers import normalise_heading
-from .plan_rows import guess_kind
-from .preview import ACTION_FIELDS, ImportPreview, ParsedAction, RowProblem
+from ..bulk import BATCH_SIZE, create_with_history
+from ..headers import normalise_heading
+from ..preview import ACTION_FIELDS, ImportPreview, ParsedAction, RowProblem
+from .context import ImportRefused, ImportTarget
+from .matching import guess_kind
 
 NEW_AGENCY = "new"
 LEAVE_UNLINKED = "unlinked"  # the manager's answer; an action's lead kept as written
@@ -72,28 +74,6 @@ ACTION_WRITTEN = [
 UPDATE_WRITTEN = ["progress", "next_steps", "rag", "as_at"]
 
 
-@dataclass(frozen=True)
-class ImportTarget:
-    """Where an import goes: a board, the plan's title, the kind of review it answers."""
-
-    board: Board
-    title: str
-    kind: str  # a ReviewKind value
-    plan_slug: str
-    source_name: str = ""  # the file name, for the history's change reason
-    # The short name the board gives the review the plan answers ("Case L"); the title
-    # when not given
-    review_reference: str = ""
-
-    @property
-    def reference(self) -> str:
-        return (self.review_reference.strip() or self.title)[:80]
-
-    def existing_review(self) -> Review | None:
-        """The board's review with this reference, if it has one."""
-        return Review.objects.filter(board=self.board, reference=self.reference).first()
-
-
 @dataclass
 class ImportOutcome:
     plan_slug: str
@@ -106,14 +86,6 @@ class ImportOutcome:
     records: Counter = field(default_factory=Counter)  # other rows created, by kind
 
 
-class ImportRefused(Exception):
-    """The import was not written; `problems` say why, row by row where they can."""
-
-    def __init__(self, problems: list[RowProblem] | list[str]):
-        self.problems = [str(problem) for problem in problems]
-        super().__init__("; ".join(self.problems))
-
-
 def plan_for_target(target: ImportTarget) -> Plan | None:
     """The existing plan the import updates, or None for a new one; refuses another board's."""
     plan = Plan.objects.filter(slug=target.plan_slug).first()
@@ -122,7 +94,7 @@ def plan_for_target(target: ImportTarget) -> Plan | None:
     return plan
 
 
-def import_plan_rows(
+def write_plan(
     *, preview: ImportPreview, target: ImportTarget, author, dry_run: bool
 ) -> ImportOutcome:
     """Write the preview into the target plan, or (dry run) count what that would do.
