@@ -393,7 +393,9 @@ class _Decisions:
             action = existing.get(parsed.ref)
             if action is None:
                 action = Action(plan=self.plan, ref=parsed.ref, **values)
-                _take_progress(action, parsed, as_at)
+                action.take_progress(
+                    parsed.values.get("progress", ""), as_at, dated=parsed.progress_as_at
+                )
                 action.resolve_target()
                 self._keep(action, row=parsed.row)
                 self.outcome.created += 1
@@ -429,7 +431,9 @@ class _Decisions:
         """
         values = dict(values)
         target = values.pop("target_text", action.target_text)
-        changed = _assign(action, values) | _take_progress(action, parsed, as_at)
+        progress = parsed.values.get("progress", "")
+        changed = _assign(action, values)
+        changed = action.take_progress(progress, as_at, dated=parsed.progress_as_at) or changed
         changed = action.move_target(target) or changed
         if not changed:
             return False
@@ -594,22 +598,6 @@ def _assign(instance, values: dict) -> bool:
             setattr(instance, name, value)
             changed = True
     return changed
-
-
-def _take_progress(action: Action, parsed: ParsedAction, as_at) -> bool:
-    """The file's progress becomes the action's latest, unless a later update is already in.
-
-    A date in the "as at" column without progress words (an update that only named
-    next steps) still dates the action's last update.
-    """
-    progress = parsed.values.get("progress")
-    if action.progress_as_at and as_at < action.progress_as_at:
-        return False
-    if progress:
-        return _assign(action, {"progress": progress, "progress_as_at": as_at})
-    if parsed.progress_as_at and not action.progress:
-        return _assign(action, {"progress_as_at": parsed.progress_as_at})
-    return False
 
 
 def _free_key(keys: set[str]) -> str:
