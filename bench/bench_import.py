@@ -130,16 +130,23 @@ def main() -> None:
 
 
 def _run(board, data: bytes, kind: str, reader: str) -> None:
-    from actionplans.importing.pipeline import ImportTarget, build_preview
+    from actionplans.importing.pipeline import (
+        ImportChoices,
+        ImportSource,
+        ImportTarget,
+        build_preview,
+        run_import,
+    )
     from actionplans.importing.pipeline.read_document import read_plan_table
-    from actionplans.importing.pipeline.write import write_plan
     from actionplans.models import Action
     from reviews.models import ReviewKind
 
     def import_once(slug: str, dry_run: bool):
+        """One run as the upload pages and import_plan do it: read, preview, write."""
         target = ImportTarget(board, f"Bench plan {slug}", ReviewKind.SCR, slug, "bench")
-        preview = build_preview(read_plan_table(data), board=board)
-        return write_plan(preview=preview, target=target, author=None, dry_run=dry_run)
+        run = run_import(ImportSource(data, target), ImportChoices(), dry_run=dry_run, user=None)
+        assert run.outcome is not None, run.problems or run.preview.errors
+        return run.outcome
 
     runs = {"read": [], "preview": [], "dry": [], "real": [], "total": []}
     for number in range(REPEAT):

@@ -48,16 +48,20 @@ def create_with_history(
             default_date=when,
         )
         return
-    for instance in instances:
-        # As bulk_create does: take the ids of related rows saved in an earlier batch,
-        # and refuse a relation to a row that was never saved.
-        instance._prepare_related_fields_for_save(operation_name="create_with_history")
+    _take_related_ids(model, instances)
     _take_ids(database, model, instances)
     fields = model._meta.concrete_fields
-    stored = [
-        {field.attname: _stored_value(database, field, instance) for field in fields}
-        for instance in instances
-    ]
+    as_is = [(field.attname, _is_stored_as_is(field)) for field in fields]
+    stored = []
+    for instance in instances:
+        values = instance.__dict__
+        row = {}
+        for field, (attname, plain) in zip(fields, as_is, strict=True):
+            value = values.get(attname) if plain else None
+            if not plain or (value is not None and type(value) not in _PLAIN_TYPES):
+                value = _stored_value(database, field, instance)
+            row[attname] = value
+        stored.append(row)
     _copy(database, model, fields, stored)
     for instance in instances:
         instance._state.adding = False
@@ -98,6 +102,56 @@ def _take_ids(database, model, instances) -> None:
         ids = sorted(row[0] for row in cursor.fetchall())
     for instance, pk_value in zip(instances, ids, strict=True):
         setattr(instance, pk.attname, pk_value)
+
+
+# Field types whose stored value is the Python value itself when it is of a plain type:
+# no pre_save of their own, and their get_db_prep_save only checks the type (psycopg
+# adapts the value). Any other value or field goes through `_stored_value`.
+_AS_IS_FIELDS = (
+    models.AutoField,
+    models.BigAutoField,
+    models.BigIntegerField,
+    models.BooleanField,
+    models.CharField,
+    models.ForeignKey,
+    models.IntegerField,
+    models.PositiveIntegerField,
+    models.PositiveSmallIntegerField,
+    models.SlugField,
+    models.SmallIntegerField,
+    models.TextField,
+)
+_PLAIN_TYPES = (str, int, bool, datetime.date)
+
+
+def _is_stored_as_is(field: models.Field) -> bool:
+    if type(field) is models.DateField:
+        return not (field.auto_now or field.auto_now_add)
+    return type(field) in _AS_IS_FIELDS
+
+
+def _take_related_ids(model, instances) -> None:
+    """As bulk_create does (`Model._prepare_related_fields_for_save`, for the relation
+    fields only): take the ids of related rows saved in an earlier batch, and refuse a
+    relation to a row that was never saved."""
+    relations = [field for field in model._meta.concrete_fields if field.is_relation]
+    for instance in instances:
+        for field in relations:
+            if not field.is_cached(instance):
+                continue
+            related = field.get_cached_value(instance)
+            if related is None:
+                continue
+            if related.pk is None:
+                raise ValueError(
+                    "create_with_history() prohibited to prevent data loss due to unsaved "
+                    f"related object '{field.name}'."
+                )
+            target = getattr(related, field.target_field.attname)
+            if getattr(instance, field.attname) in field.empty_values:
+                setattr(instance, field.attname, target)
+            elif getattr(instance, field.attname) != target:
+                field.delete_cached_value(instance)
 
 
 def _stored_value(database, field: models.Field, instance: models.Model):
