@@ -92,6 +92,17 @@ _BLOCKS = (_P, _TBL)
 # Text elements, and what those without text read as.
 _PIECES = {f"{W}tab": " ", f"{W}br": "\n", f"{W}cr": "\n", f"{W}noBreakHyphen": "-"}
 _TEXT_TAGS = (_T, *_PIECES)
+_TAB, _TABS = f"{W}tab", f"{W}tabs"
+# What may hold text elements that are not the paragraph's text: deletions, text boxes
+# (in drawings, VML pictures, embedded objects, alternate content), phonetic guides,
+# equations. A document with none of them reads each paragraph's text elements as they
+# come (`_paragraph_text(plain=True)`).
+_NOT_READ = (
+    *(f"{W}{tag}" for tag in ("del", "moveFrom", "txbxContent", "drawing", "pict", "object",
+                              "ruby")),
+    "{http://schemas.openxmlformats.org/markup-compatibility/2006}AlternateContent",
+    "{http://schemas.openxmlformats.org/officeDocument/2006/math}oMath",
+)  # fmt: skip
 _STYLE = f"{W}pPr/{W}pStyle"
 _VAL = f"{W}val"
 _TC_PROPERTIES = {f"{W}{tag}": tag for tag in ("gridSpan", "vMerge", "shd")}
@@ -140,7 +151,7 @@ class _WordTable:
 def read_docx(data: bytes, *, wanted: RowsTest | None = None) -> Table:
     """The document's plan as rows. Raises UnreadableFile with a clear message."""
     body, changed = _document_body(data)
-    tables, after = _tables(body)
+    tables, after = _tables(body, plain=next(body.iter(*_NOT_READ), None) is None)
     if not tables:
         raise UnreadableFile(
             "This Word document has no tables. The plan's actions must be in a table, "
@@ -200,41 +211,55 @@ def _body_blocks(parent: etree._Element):
 # ------------------------------------------------------------------ text
 
 
-def _paragraph(p: etree._Element) -> _Paragraph:
+def _paragraph(p: etree._Element, *, plain: bool = False) -> _Paragraph:
     style = p.find(_STYLE)
-    return _Paragraph(_paragraph_text(p), style.get(_VAL, "") if style is not None else "")
+    text = _paragraph_text(p, plain=plain)
+    return _Paragraph(text, style.get(_VAL, "") if style is not None else "")
 
 
-def _paragraph_text(p: etree._Element) -> str:
+def _paragraph_text(p: etree._Element, *, plain: bool = False) -> str:
     """Text as it reads with every change accepted: what sits in `w:del` or `w:moveFrom`
     is never read, nor `w:delText` and field codes (`w:instrText`), nor anything but
     runs, insertions, links, fields and content controls (a text box in a drawing is not
     the paragraph's text). lxml finds the text elements; each is read when every
-    element between it and the paragraph is one that reads."""
+    element between it and the paragraph is one that reads. `plain`: the document has
+    none of the elements that hold text not to read (`_NOT_READ`), so only a tab stop
+    (`w:tabs/w:tab`, in the paragraph's properties) is to be passed over."""
     parts = []
     for element in p.iter(*_TEXT_TAGS):
+        tag = element.tag
+        if plain:
+            if tag == _T:
+                parts.append(element.text or "")
+            elif tag != _TAB or element.getparent().tag != _TABS:
+                parts.append(_PIECES[tag])
+            continue
         parent = element.getparent()
         while parent is not p:
             if parent.tag not in _READ_INSIDE:
                 break
             parent = parent.getparent()
         else:
-            parts.append(element.text or "" if element.tag == _T else _PIECES[element.tag])
+            parts.append(element.text or "" if tag == _T else _PIECES[tag])
     text = "".join(parts)
     if "\n" not in text:
         return _SPACES_RE.sub(" ", text).strip()
     return "\n".join(_SPACES_RE.sub(" ", line).strip() for line in text.split("\n")).strip()
 
 
-def _cell_text(tc: etree._Element) -> str:
+def _cell_text(tc: etree._Element, *, plain: bool = False) -> str:
     """A cell's paragraphs (list items too, and any table inside it) as lines."""
     lines = []
     for block in _body_blocks(tc):
         if block.tag == _P:
-            if line := _paragraph_text(block):
+            if line := _paragraph_text(block, plain=plain):
                 lines.append(line)
         else:  # a table in the cell: its cells' text, a line each
-            lines += [_cell_text(inner) for tr in _blocks(block, _TR) for inner in _blocks(tr, _TC)]
+            lines += [
+                _cell_text(inner, plain=plain)
+                for tr in _blocks(block, _TR)
+                for inner in _blocks(tr, _TC)
+            ]
     if len(lines) == 1:
         return lines[0]
     return "\n".join(line for line in lines if line).strip()
@@ -243,18 +268,21 @@ def _cell_text(tc: etree._Element) -> str:
 # ------------------------------------------------------------------ tables
 
 
-def _tables(body: etree._Element) -> tuple[list[_WordTable], list[_Paragraph]]:
-    """Every table with the paragraphs before it, and the paragraphs after the last."""
+def _tables(
+    body: etree._Element, *, plain: bool = False
+) -> tuple[list[_WordTable], list[_Paragraph]]:
+    """Every table with the paragraphs before it, and the paragraphs after the last.
+    `plain`: see `_paragraph_text`."""
     tables: list[_WordTable] = []
     paragraphs: list[_Paragraph] = []
     rows_seen = 0
     for block in _body_blocks(body):
         if block.tag == _P:
-            paragraph = _paragraph(block)
+            paragraph = _paragraph(block, plain=plain)
             if paragraph.text:
                 paragraphs.append(paragraph)
             continue
-        table = _table(block, len(tables) + 1)
+        table = _table(block, len(tables) + 1, plain=plain)
         rows_seen += len(table.rows)
         if rows_seen > MAX_ROWS:
             raise UnreadableFile(
@@ -266,7 +294,7 @@ def _tables(body: etree._Element) -> tuple[list[_WordTable], list[_Paragraph]]:
     return tables, paragraphs
 
 
-def _table(tbl: etree._Element, position: int) -> _WordTable:
+def _table(tbl: etree._Element, position: int, *, plain: bool = False) -> _WordTable:
     table = _WordTable(position, [])
     # column -> the table row its vertical merge started on
     open_merges: dict[int, int] = {}
@@ -287,7 +315,7 @@ def _table(tbl: etree._Element, position: int) -> _WordTable:
                     f"Table {position}, row {number} has cells in more than {MAX_COLUMNS} "
                     "columns. A plan has far fewer."
                 )
-            text = _cell_text(tc)
+            text = _cell_text(tc, plain=plain)
             if len(text) > MAX_CELL_CHARS:
                 raise UnreadableFile(
                     f"Table {position}, row {number}: a cell holds {len(text):,} characters; "

@@ -18,6 +18,7 @@ a 5,000-row plan imports in seconds and a failure leaves nothing behind.
 from __future__ import annotations
 
 import datetime
+import functools
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -205,11 +206,14 @@ class _Decisions:
 
     def _valid(self, instance, row: int | None) -> bool:
         """Field rules and clean(), without a query per row: related rows may not exist yet,
-        uniqueness is by construction, and the database checks its constraints on write."""
-        relations = [f.name for f in instance._meta.fields if f.is_relation]
+        uniqueness is by construction, and the database checks its constraints on write.
+        An action's field rules are checked for what the file gave it; the fields the
+        importer works out itself (position, version, the target's dates) are not."""
         try:
             instance.full_clean(
-                exclude=relations, validate_unique=False, validate_constraints=False
+                exclude=_not_checked(type(instance)),
+                validate_unique=False,
+                validate_constraints=False,
             )
         except ValidationError as error:
             messages = [
@@ -577,6 +581,21 @@ class _Decisions:
                 bulk_update_with_history(
                     batch.changed, batch.model, batch.fields, BATCH_SIZE, **history
                 )
+
+
+# An action's fields the file gives (`_Decisions._valid` checks their field rules).
+_FROM_THE_FILE = {*ACTION_FIELDS.values(), "ref", "rag", "progress"}
+
+
+@functools.cache
+def _not_checked(model: type[models.Model]) -> list[str]:
+    """The fields whose rules `_Decisions._valid` leaves out: relations (their rows may
+    not be written yet) and, of an action, what the importer works out itself."""
+    return [
+        field.name
+        for field in model._meta.fields
+        if field.is_relation or (model is Action and field.name not in _FROM_THE_FILE)
+    ]
 
 
 def _same_source(source: ActionSource, review, finding, note: str) -> bool:

@@ -101,6 +101,11 @@ class Command(BaseCommand):
     def _report(self, preview: ImportPreview, *, new_agencies: bool = False) -> None:
         write = self.stdout.write
         write(f"{preview.table.description}: headings on row {preview.header_row}.")
+        if preview.table.tracked_changes:
+            write(
+                "Tracked changes: the document has changes nobody has accepted yet; read as "
+                "if all were accepted (inserted text kept, deleted text left out)."
+            )
         for column in preview.columns:
             if column.field:
                 guessed = " (guessed from its words)" if column.status == "guessed" else ""
