@@ -17,6 +17,7 @@ Only new rows come here; changed rows still go through `bulk_update_with_history
 from __future__ import annotations
 
 import datetime
+import functools
 
 from django.conf import settings
 from django.db import connections, models, router
@@ -24,6 +25,42 @@ from simple_history.utils import bulk_create_with_history
 
 BATCH_SIZE = 1000
 ANALYZE_FROM = 1000  # rows in one call
+
+
+def new_instance(model: type[models.Model], values: dict) -> models.Model:
+    """`model(**values)`, built as Django builds a row read from the database: every
+    concrete field's value in order (its default where `values` has none), and the
+    related objects named cached on it, so that `create_with_history` takes their ids
+    once they have them. Some times quicker than keyword arguments, which a 5,000-row
+    import pays 15,000 times."""
+    recipe = _recipe(model)
+    unknown = values.keys() - {name for name, _field, _related in recipe}
+    if unknown:
+        raise TypeError(f"{model.__name__} has no field {', '.join(sorted(unknown))}")
+    args = []
+    cached = []
+    for name, field, related in recipe:
+        if name not in values:
+            args.append(field.get_default())
+        elif related:
+            obj = values[name]
+            args.append(None if obj is None else getattr(obj, field.target_field.attname))
+            cached.append((field, obj))
+        else:
+            args.append(values[name])
+    instance = model(*args)
+    for field, obj in cached:
+        field.set_cached_value(instance, obj)
+    return instance
+
+
+@functools.cache
+def _recipe(model: type[models.Model]) -> list[tuple[str, models.Field, bool]]:
+    """(the name `new_instance` takes, the field, whether it takes a related object)."""
+    return [
+        (field.name if field.is_relation else field.attname, field, field.is_relation)
+        for field in model._meta.concrete_fields
+    ]
 
 
 def create_with_history(

@@ -79,15 +79,15 @@ def read_plan(source: ImportSource, choices: ImportChoices) -> ImportRun:
     try:
         run.plan = plan_for_target(source.target)
         reading = choices.reading
-        if reading not in source._readings:
-            source._readings[reading] = build_preview(
+        if reading not in source.readings:
+            source.readings[reading] = build_preview(
                 source.table,
                 board=source.target.board,
                 legend=run.plan.rag_legend if run.plan else None,
                 columns=choices.columns,
                 heading_rows=set(choices.heading_rows),
             )
-        preview = source._readings[reading]
+        preview = source.readings[reading]
     except (UnreadableFile, ImportRefused) as problem:
         run.problems.append(str(problem))
         return run

@@ -87,7 +87,8 @@ class ImportSource:
     data: bytes
     target: ImportTarget
     sheet: str | None = None
-    _readings: dict = field(default_factory=dict, compare=False, repr=False)
+    # Each reading of the document: ImportChoices.reading -> its ImportPreview.
+    readings: dict = field(default_factory=dict, compare=False, repr=False)
 
     @cached_property
     def table(self) -> Table:

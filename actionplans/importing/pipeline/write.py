@@ -46,7 +46,7 @@ from actionplans.models.rag import DEFAULT_MEANING
 from actionplans.target_dates import resolve_target
 from reviews.models import Finding, FindingKind, Review
 
-from ..bulk import BATCH_SIZE, create_with_history
+from ..bulk import BATCH_SIZE, create_with_history, new_instance
 from ..headers import normalise_heading
 from ..preview import ACTION_FIELDS, ImportPreview, ParsedAction, RowProblem
 from .context import ImportRefused, ImportTarget
@@ -396,7 +396,7 @@ class _Decisions:
             )
             action = existing.get(parsed.ref)
             if action is None:
-                action = Action(plan=self.plan, ref=parsed.ref, **values)
+                action = new_instance(Action, {"plan": self.plan, "ref": parsed.ref, **values})
                 action.take_progress(
                     parsed.values.get("progress", ""), as_at, dated=parsed.progress_as_at
                 )
@@ -478,12 +478,15 @@ class _Decisions:
                 if same is not None:
                     kept.append(same)
                     continue
-                source = ActionSource(
-                    action=row.action,
-                    review=review,
-                    finding=cited_finding,
-                    note=note,
-                    position=position,
+                source = new_instance(
+                    ActionSource,
+                    {
+                        "action": row.action,
+                        "review": review,
+                        "finding": cited_finding,
+                        "note": note,
+                        "position": position,
+                    },
                 )
                 self._keep(source, check=False)
             self.stale_sources += [source for source in sources if source not in kept]
@@ -550,15 +553,18 @@ class _Decisions:
         """Create the approved update, or bring the one the label finds up to date."""
         update = existing.get((action.pk, label)) if action.pk else None
         if update is None:
-            update = ProgressUpdate(
-                action=action,
-                label=label,
-                status=UpdateStatus.APPROVED,
-                author=self.author,
-                decided_by=self.author,
-                decided_at=self.now,
-                submitted_at=self.now,
-                **values,
+            update = new_instance(
+                ProgressUpdate,
+                {
+                    "action": action,
+                    "label": label,
+                    "status": UpdateStatus.APPROVED,
+                    "author": self.author,
+                    "decided_by": self.author,
+                    "decided_at": self.now,
+                    "submitted_at": self.now,
+                    **values,
+                },
             )
             self._keep(update, check=False)
         elif _assign(update, values):
