@@ -125,6 +125,10 @@ def main() -> None:
         board = Board.objects.create(slug="bench", name="Bench Partnership", short_name="BSP")
         for name, kind in [("Police", AgencyKind.POLICE), ("Health", AgencyKind.HEALTH)]:
             Agency.objects.create(board=board, short_name=name, name=name, kind=kind)
+        # The first commit in a process imports the pack pre-renderer (WeasyPrint), a
+        # few seconds once a process: a server pays it once, not once an import.
+        import reporting.prerender  # noqa: F401, PLC0415
+
         _run(board, plan_workbook(), "XLSX", "openpyxl")
         _run(board, plan_document(), "Word table", "our Word reader")
 
