@@ -89,12 +89,13 @@ def read_header(table: Table) -> Header:
         header, body = combined, body[1:]
     lines = tuple(Line.of(row) for row in body)  # each cell read once
     words = [normalise_heading(cell_text(value)) for value in header.cells]
+    named = [(index, heading) for index, heading in enumerate(words) if heading]
     return Header(
         row=header,
         title_rows=before,
         body=lines,
         first_column=min(index for index, value in enumerate(header.cells) if cell_text(value)),
-        repeated=frozenset(line.number for line in lines if _repeats(line, words)),
+        repeated=frozenset(line.number for line in lines if _repeats(line, named)),
         notes=tuple(notes),
     )
 
@@ -127,12 +128,19 @@ def with_sub_headings(header: SourceRow, under: SourceRow) -> SourceRow | None:
     return SourceRow(header.number, tuple(combined))
 
 
-def _repeats(line: Line, header_words: list[str]) -> bool:
-    """Whether the row repeats at least half of the headings (a table continued)."""
-    named = [(index, words) for index, words in enumerate(header_words) if words]
-    same = 0
+def _repeats(line: Line, named: list[tuple[int, str]]) -> bool:
+    """Whether the row repeats at least half of the (normalised) headings, given as
+    (column, heading): a table continued. Stops as soon as the answer is known."""
+    needed = (len(named) + 1) // 2
+    same = misses = 0
     for index, words in named:
         text = line.text(index)
         if len(text) <= 2 * len(words) + 10 and normalise_heading(text) == words:
             same += 1
-    return same * 2 >= len(named)
+            if same >= needed:
+                return True
+        else:
+            misses += 1
+            if misses > len(named) - needed:
+                return False
+    return same >= needed
