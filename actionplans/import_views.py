@@ -14,7 +14,7 @@ from reviews.models import Board
 
 from . import policy
 from .importing.forms import UploadForm, check_upload, confirm_upload
-from .importing.services import ImportRefused
+from .importing.pipeline import ImportRefused
 from .importing.uploads import discard_upload, stored_upload
 from .views.common import upload_too_large
 

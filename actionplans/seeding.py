@@ -42,16 +42,28 @@ def _upsert(model, lookup: dict, values: dict):
     instance = model.objects.filter(**lookup).order_by().first()
     if instance is None:
         instance = model(**lookup, **values)
-    else:
-        changed = [name for name, value in values.items() if getattr(instance, name) != value]
-        if not changed:
-            return instance
-        for name in changed:
-            setattr(instance, name, values[name])
+    elif not _change(instance, values):
+        return instance
     relations = [f.name for f in model._meta.concrete_fields if f.is_relation]
     instance.full_clean(exclude=relations, validate_unique=False, validate_constraints=False)
     instance.save()
     return instance
+
+
+def _change(instance, values: dict) -> bool:
+    """Set the values that differ; whether any did. An action changes by the rules every
+    writer uses: a moved target keeps the first as the original, and a change is a new
+    version (a form opened on the old one is refused)."""
+    values = dict(values)
+    moved = False
+    if isinstance(instance, Action) and "target_text" in values:
+        moved = instance.move_target(values.pop("target_text"))
+    changed = [name for name, value in values.items() if getattr(instance, name) != value]
+    for name in changed:
+        setattr(instance, name, values[name])
+    if isinstance(instance, Action) and (changed or moved):
+        instance.bump_version()
+    return bool(changed) or moved
 
 
 def seed_files(directory: Path = SEED_DIRECTORY) -> list[Path]:
@@ -232,5 +244,6 @@ def _load_updates(action: Action, updates: list[dict]) -> None:
         latest.progress or action.progress,
         latest.as_at,
     ):
-        action.take_update(latest)  # the rule every writer uses
+        action.take_update(latest)  # the rules every writer uses
+        action.bump_version()
         action.save()

@@ -76,6 +76,7 @@ Spreadsheet cells.
 from __future__ import annotations
 
 import calendar
+import functools
 import html
 import math
 import re
@@ -757,6 +758,9 @@ def _summarise(found: list[_Found]) -> tuple[date | None, date | None]:
     return start, due
 
 
+# A plan repeats its targets ("Ongoing", "March 2017"): a 5,000-row import reads each
+# once. The reading is pure (no "today" in it) and a TargetDate is frozen.
+@functools.lru_cache(maxsize=4096)
 def _resolve_text(text: str) -> TargetDate:
     clean = _normalise(text)
     if not clean:

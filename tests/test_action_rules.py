@@ -41,3 +41,19 @@ def test_every_saved_change_bumps_the_version():
     action = Action(version=3)
     action.bump_version()
     assert action.version == 4
+
+
+def test_a_plans_progress_column_becomes_the_latest_unless_a_later_update_is_in():
+    action = Action(progress="Approved since", progress_as_at=datetime.date(2017, 3, 1))
+    assert not action.take_progress("From the file", datetime.date(2017, 1, 1))
+    assert action.progress == "Approved since"
+    assert action.take_progress("From the file", datetime.date(2017, 4, 1))
+    assert (action.progress, action.progress_as_at) == ("From the file", datetime.date(2017, 4, 1))
+    assert not action.take_progress("From the file", datetime.date(2017, 4, 1))
+
+
+def test_a_progress_date_without_words_dates_an_action_with_no_progress_yet():
+    action = Action()
+    assert not action.take_progress("", datetime.date(2017, 1, 1))
+    assert action.take_progress("", datetime.date(2017, 1, 1), dated=datetime.date(2016, 12, 1))
+    assert action.progress_as_at == datetime.date(2016, 12, 1)

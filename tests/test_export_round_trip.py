@@ -7,7 +7,8 @@ import creates the agencies (the manager's "create new" answer) and everything e
 import pytest
 from test_import_samples import preview_of
 
-from actionplans.importing.services import NEW_AGENCY, ImportTarget, import_plan_rows
+from actionplans.importing.pipeline import NEW_AGENCY, ImportTarget
+from actionplans.importing.pipeline.write import write_plan
 from actionplans.models import Membership, Plan, Role
 from reporting import exports
 from reviews.models import Board, ReviewKind
@@ -63,9 +64,7 @@ def test_seed_plan_round_trip(seed, personas, slug, file_kind):
     assert not preview.reported_columns and not preview.unknown_statuses
     preview = preview.with_choices(agencies=dict.fromkeys(preview.unknown_agencies, NEW_AGENCY))
     target = ImportTarget(board, original.title, ReviewKind.OTHER, f"copy-of-{slug}")
-    outcome = import_plan_rows(
-        preview=preview, target=target, author=personas.manager, dry_run=False
-    )
+    outcome = write_plan(preview=preview, target=target, author=personas.manager, dry_run=False)
     copy = Plan.objects.get(slug=f"copy-of-{slug}")
     assert outcome.created == original.actions.count()
     assert as_printed(copy) == as_printed(original)

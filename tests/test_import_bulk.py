@@ -100,3 +100,28 @@ def test_a_clash_is_djangos_integrity_error_and_writes_nothing():
         create_with_history(clashing, Action, author=None, reason="", when=WHEN)
     assert not Action.objects.filter(plan=plan).exists()
     assert not Action.history.filter(plan_id=plan.pk).exists()
+
+
+def test_new_instance_is_the_instance_keyword_arguments_build(personas):
+    from actionplans.importing.bulk import new_instance
+    from actionplans.models import ProgressUpdate, UpdateStatus
+
+    board = make_board()
+    plan = new_plan(board)
+    action = Action(plan=plan, ref="1", text="Audit", position=1)  # not saved yet
+    values = {
+        "action": action,
+        "label": "Update June 2016",
+        "status": UpdateStatus.APPROVED,
+        "author": personas.manager,
+        "progress": "Started",
+        "rag": RAG.GREEN,
+        "as_at": datetime.date(2016, 6, 30),
+        "submitted_at": WHEN,  # its default is the time it is built
+    }
+    built, expected = new_instance(ProgressUpdate, values), ProgressUpdate(**values)
+    assert model_to_dict(built) == model_to_dict(expected)
+    assert built.action is action and built.author == personas.manager
+    assert built._state.adding
+    with pytest.raises(TypeError, match="no field colour"):
+        new_instance(ProgressUpdate, {"colour": "green"})

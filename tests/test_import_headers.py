@@ -17,7 +17,9 @@ from actionplans.importing.headers import (
     is_derived_heading,
     normalise_heading,
 )
-from actionplans.importing.plan_rows import build_preview, find_header, map_columns
+from actionplans.importing.pipeline import build_preview
+from actionplans.importing.pipeline.columns import map_columns
+from actionplans.importing.pipeline.header import find_header
 from actionplans.importing.readers import UnreadableFile, read_table
 from actionplans.importing.statuses import (
     colour_status,

@@ -6,7 +6,8 @@ import pytest
 from test_import_samples import csv_bytes, make_board, preview_of, xlsx_bytes
 from word_samples import docx_bytes
 
-from actionplans.importing.plan_rows import build_preview, read_plan_table
+from actionplans.importing.pipeline import build_preview
+from actionplans.importing.pipeline.read_document import read_plan_table
 from actionplans.models import RAG
 
 pytestmark = pytest.mark.django_db
@@ -173,7 +174,7 @@ def test_a_word_plan_with_recommendations_on_their_own_rows_and_a_number_key():
 
 
 def test_a_new_agency_kind_is_guessed_from_its_name():
-    from actionplans.importing.plan_rows import guess_kind
+    from actionplans.importing.pipeline.matching import guess_kind
 
     assert guess_kind("Norfolk Constabulary") == "police"
     assert guess_kind("Norfolk and Norwich University Hospital NHS Trust") == "health"

@@ -10,7 +10,7 @@ import zipfile
 from openpyxl import Workbook
 from openpyxl.styles import Color, PatternFill
 
-from actionplans.importing.plan_rows import build_preview
+from actionplans.importing.pipeline import build_preview
 from actionplans.importing.readers import read_table
 from actionplans.models import (
     Action,

@@ -5,12 +5,12 @@ import dataclasses
 import pytest
 from test_import_samples import CASE_PLAN, csv_bytes, make_board, preview_of, row_counts
 
-from actionplans.importing.services import (
+from actionplans.importing.pipeline import (
     NEW_AGENCY,
     ImportRefused,
     ImportTarget,
-    import_plan_rows,
 )
+from actionplans.importing.pipeline.write import write_plan
 from actionplans.models import (
     RAG,
     Action,
@@ -40,9 +40,7 @@ def run(board, rows=CASE_PLAN, *, author=None, dry_run=False, slug="child-q-plan
     if author is not None:  # the write step asks policy: the author manages the board
         Membership.objects.get_or_create(user=author, board=board, role=Role.MANAGER)
     preview = preview_of(csv_bytes(rows), board).with_choices(**choices)
-    return import_plan_rows(
-        preview=preview, target=target(board, slug), author=author, dry_run=dry_run
-    )
+    return write_plan(preview=preview, target=target(board, slug), author=author, dry_run=dry_run)
 
 
 def test_import_creates_the_plan_as_the_file_describes_it(board, personas):
@@ -199,7 +197,7 @@ def test_the_review_is_named_by_its_reference_when_one_is_given(board):
     )
     preview = preview_of(csv_bytes(CASE_PLAN), board)
     given = dataclasses.replace(target(board), review_reference="JTAI 2018")
-    import_plan_rows(preview=preview, target=given, author=None, dry_run=False)
+    write_plan(preview=preview, target=given, author=None, dry_run=False)
     existing.refresh_from_db()
     assert existing.title == "JTAI on neglect"  # its own title is kept
     actions = Action.objects.filter(plan__slug="child-q-plan")
@@ -210,7 +208,7 @@ def test_the_review_is_named_by_its_reference_when_one_is_given(board):
     new = dataclasses.replace(
         target(board, "other-plan", "Child R plan"), review_reference="Case R"
     )
-    import_plan_rows(preview=preview, target=new, author=None, dry_run=False)
+    write_plan(preview=preview, target=new, author=None, dry_run=False)
     review = Review.objects.get(board=board, reference="Case R")
     assert (review.title, review.kind) == ("Child R plan", ReviewKind.SCR)
 
@@ -283,7 +281,7 @@ def test_a_failure_while_writing_leaves_nothing_behind(board):
     preview.actions[1] = clash
     before = row_counts()
     with pytest.raises(ImportRefused, match="Nothing was written"):
-        import_plan_rows(preview=preview, target=target(board), author=None, dry_run=False)
+        write_plan(preview=preview, target=target(board), author=None, dry_run=False)
     assert row_counts() == before
 
 
@@ -350,12 +348,13 @@ def test_the_write_step_asks_policy(db, personas):
     from django.core.exceptions import PermissionDenied
     from test_import_samples import CASE_PLAN, csv_bytes
 
-    from actionplans.importing.plan_rows import build_preview, read_plan_table
-    from actionplans.importing.services import ImportTarget, import_plan_rows
+    from actionplans.importing.pipeline import ImportTarget, build_preview
+    from actionplans.importing.pipeline.read_document import read_plan_table
+    from actionplans.importing.pipeline.write import write_plan
     from reviews.models import Board
 
     board = Board.objects.get(slug="stockton")
     preview = build_preview(read_plan_table(csv_bytes(CASE_PLAN)), board=board)
     target = ImportTarget(board, "Child Q plan", "scr", "child-q-plan")
     with pytest.raises(PermissionDenied):
-        import_plan_rows(preview=preview, target=target, author=personas.viewer, dry_run=False)
+        write_plan(preview=preview, target=target, author=personas.viewer, dry_run=False)

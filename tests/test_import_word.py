@@ -11,7 +11,8 @@ from test_import_views import answers, upload
 from word_samples import add_table, comment, delete_row, docx_bytes, shade, tracked
 
 from actionplans.importing import word
-from actionplans.importing.plan_rows import build_preview, read_plan_table
+from actionplans.importing.pipeline import build_preview
+from actionplans.importing.pipeline.read_document import read_plan_table
 from actionplans.importing.readers import UnreadableFile, read_table
 from actionplans.models import Plan, PlanImport
 
@@ -337,8 +338,53 @@ def test_import_plan_command_reads_a_word_document(tmp_path, capsys):
     )
     out = capsys.readouterr().out
     assert "Word document, 1 table" in out and "Dry run: nothing was written." in out
+    assert "Tracked changes: the document has changes nobody has accepted yet" in out
     assert row_counts() == before
     call_command(
         "import_plan", str(path), "--title", "Case W", "--kind", "scr", "--board", "testboard"
     )
     assert Plan.objects.get(slug="case-w").actions.count() == 2
+
+
+def test_tabs_breaks_tab_stops_and_text_boxes_read_the_same_on_both_paths():
+    """A document with nothing to pass over reads its text elements as they come; one with
+    a text box (or a deletion) checks what holds each. Both give a cell the same text."""
+    from docx.oxml import parse_xml
+
+    from actionplans.importing import word
+
+    namespaces = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+
+    def plan(document):
+        table = add_table(document, [["Ref", "Action", "Lead"], ["1", "", "Health"]])
+        paragraph = table.cell(1, 1).paragraphs[0]
+        paragraph._p.append(
+            parse_xml(
+                f'<w:pPr {namespaces}><w:tabs><w:tab w:val="left" w:pos="720"/></w:tabs></w:pPr>'
+            )
+        )
+        paragraph._p.append(
+            parse_xml(
+                f"<w:r {namespaces}><w:t>Audit</w:t><w:tab/><w:t>cases</w:t><w:br/>"
+                "<w:t>in&#160;every</w:t><w:noBreakHyphen/><w:t>team</w:t></w:r>"
+            )
+        )
+
+    plain = docx_bytes(plan)
+    assert read_plan_table(plain).rows[1].cells[1] == "Audit cases\nin every-team"
+
+    def with_text_box(document):
+        plan(document)
+        paragraph = document.tables[0].cell(1, 2).paragraphs[0]
+        paragraph._p.append(
+            parse_xml(
+                f"<w:r {namespaces}><w:pict><w:txbxContent><w:p><w:r><w:t>Not the lead</w:t>"
+                "</w:r></w:p></w:txbxContent></w:pict></w:r>"
+            )
+        )
+
+    boxed = docx_bytes(with_text_box)
+    body, _changed = word._document_body(boxed)
+    assert next(body.iter(*word._NOT_READ), None) is not None  # read the exact way
+    row = read_plan_table(boxed).rows[1]
+    assert row.cells[1:] == ("Audit cases\nin every-team", "Health")

@@ -203,3 +203,19 @@ def test_loading_again_duplicates_nothing_and_writes_no_history(seed):
         counts
     )
     assert Action.history.count() == history
+
+
+def test_a_seed_loaded_again_with_a_new_target_slips_it_as_every_writer_does(seed):
+    """The seed loader changes an action through the model's rules: the first target is
+    kept as the original, and the change is a new version."""
+    from actionplans.seeding import SEED_DIRECTORY, load_plan
+
+    data = json.loads((SEED_DIRECTORY / "stockton-jtai-neglect-2018.json").read_text("utf-8"))
+    row = data["actions"][0]
+    action = Action.objects.get(plan__slug=data["plan"]["slug"], ref=row["ref"])
+    first, version = action.target_text, action.version
+    row["target_text"] = "December 2031"
+    load_plan(data)
+    action.refresh_from_db()
+    assert (action.target_text, action.original_target_text) == ("December 2031", first)
+    assert action.version == version + 1

@@ -1,12 +1,12 @@
-"""Import a plan a board already keeps in Excel or Word (saved as XLSX or CSV).
+"""Import a plan a board already keeps in Excel or Word (XLSX, CSV or .docx).
 
-The pipeline, one module a step:
-
-- `readers`: bytes -> rows of cell values, refusing hostile files with a clear message;
-- `headers` and `statuses`: the vocabularies of real plans (column headings, status words);
-- `plan_rows`: rows + column mapping -> an `ImportPreview` (`preview`): the actions, the
-  findings, themes and objectives they sit in, row errors, what we could not match;
-- `services`: the preview -> the database, all or nothing, idempotent (or a dry run);
+- `pipeline`: the import itself, one module a step (read the document, find the
+  header, map columns, find the key, build groups, read rows, match, number refs,
+  validate, write) and one entry point, `pipeline.run_import`;
+- `readers` and `word`: bytes -> rows of cell values, refusing hostile files;
+- `vocabulary`, `headers` and `statuses`: the words of real plans (column headings,
+  status words, kinds of finding and agency), as data;
+- `preview`: what reading found (`ImportPreview`), which the manager checks;
 - `forms` and `uploads`: the upload -> preview -> confirm pages' forms and stored files.
 
 `manage.py import_plan` and `actionplans.import_views` are the two ways in. `cells`

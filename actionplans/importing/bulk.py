@@ -17,6 +17,7 @@ Only new rows come here; changed rows still go through `bulk_update_with_history
 from __future__ import annotations
 
 import datetime
+import functools
 
 from django.conf import settings
 from django.db import connections, models, router
@@ -24,6 +25,42 @@ from simple_history.utils import bulk_create_with_history
 
 BATCH_SIZE = 1000
 ANALYZE_FROM = 1000  # rows in one call
+
+
+def new_instance(model: type[models.Model], values: dict) -> models.Model:
+    """`model(**values)`, built as Django builds a row read from the database: every
+    concrete field's value in order (its default where `values` has none), and the
+    related objects named cached on it, so that `create_with_history` takes their ids
+    once they have them. Some times quicker than keyword arguments, which a 5,000-row
+    import pays 15,000 times."""
+    recipe = _recipe(model)
+    unknown = values.keys() - {name for name, _field, _related in recipe}
+    if unknown:
+        raise TypeError(f"{model.__name__} has no field {', '.join(sorted(unknown))}")
+    args = []
+    cached = []
+    for name, field, related in recipe:
+        if name not in values:
+            args.append(field.get_default())
+        elif related:
+            obj = values[name]
+            args.append(None if obj is None else getattr(obj, field.target_field.attname))
+            cached.append((field, obj))
+        else:
+            args.append(values[name])
+    instance = model(*args)
+    for field, obj in cached:
+        field.set_cached_value(instance, obj)
+    return instance
+
+
+@functools.cache
+def _recipe(model: type[models.Model]) -> list[tuple[str, models.Field, bool]]:
+    """(the name `new_instance` takes, the field, whether it takes a related object)."""
+    return [
+        (field.name if field.is_relation else field.attname, field, field.is_relation)
+        for field in model._meta.concrete_fields
+    ]
 
 
 def create_with_history(
@@ -48,16 +85,20 @@ def create_with_history(
             default_date=when,
         )
         return
-    for instance in instances:
-        # As bulk_create does: take the ids of related rows saved in an earlier batch,
-        # and refuse a relation to a row that was never saved.
-        instance._prepare_related_fields_for_save(operation_name="create_with_history")
+    _take_related_ids(model, instances)
     _take_ids(database, model, instances)
     fields = model._meta.concrete_fields
-    stored = [
-        {field.attname: _stored_value(database, field, instance) for field in fields}
-        for instance in instances
-    ]
+    as_is = [(field.attname, _is_stored_as_is(field)) for field in fields]
+    stored = []
+    for instance in instances:
+        values = instance.__dict__
+        row = {}
+        for field, (attname, plain) in zip(fields, as_is, strict=True):
+            value = values.get(attname) if plain else None
+            if not plain or (value is not None and type(value) not in _PLAIN_TYPES):
+                value = _stored_value(database, field, instance)
+            row[attname] = value
+        stored.append(row)
     _copy(database, model, fields, stored)
     for instance in instances:
         instance._state.adding = False
@@ -98,6 +139,56 @@ def _take_ids(database, model, instances) -> None:
         ids = sorted(row[0] for row in cursor.fetchall())
     for instance, pk_value in zip(instances, ids, strict=True):
         setattr(instance, pk.attname, pk_value)
+
+
+# Field types whose stored value is the Python value itself when it is of a plain type:
+# no pre_save of their own, and their get_db_prep_save only checks the type (psycopg
+# adapts the value). Any other value or field goes through `_stored_value`.
+_AS_IS_FIELDS = (
+    models.AutoField,
+    models.BigAutoField,
+    models.BigIntegerField,
+    models.BooleanField,
+    models.CharField,
+    models.ForeignKey,
+    models.IntegerField,
+    models.PositiveIntegerField,
+    models.PositiveSmallIntegerField,
+    models.SlugField,
+    models.SmallIntegerField,
+    models.TextField,
+)
+_PLAIN_TYPES = (str, int, bool, datetime.date)
+
+
+def _is_stored_as_is(field: models.Field) -> bool:
+    if type(field) is models.DateField:
+        return not (field.auto_now or field.auto_now_add)
+    return type(field) in _AS_IS_FIELDS
+
+
+def _take_related_ids(model, instances) -> None:
+    """As bulk_create does (`Model._prepare_related_fields_for_save`, for the relation
+    fields only): take the ids of related rows saved in an earlier batch, and refuse a
+    relation to a row that was never saved."""
+    relations = [field for field in model._meta.concrete_fields if field.is_relation]
+    for instance in instances:
+        for field in relations:
+            if not field.is_cached(instance):
+                continue
+            related = field.get_cached_value(instance)
+            if related is None:
+                continue
+            if related.pk is None:
+                raise ValueError(
+                    "create_with_history() prohibited to prevent data loss due to unsaved "
+                    f"related object '{field.name}'."
+                )
+            target = getattr(related, field.target_field.attname)
+            if getattr(instance, field.attname) in field.empty_values:
+                setattr(instance, field.attname, target)
+            elif getattr(instance, field.attname) != target:
+                field.delete_cached_value(instance)
 
 
 def _stored_value(database, field: models.Field, instance: models.Model):

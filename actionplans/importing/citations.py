@@ -18,10 +18,10 @@ import re
 from reviews.models import Board, Review
 
 from .headers import normalise_heading
+from .vocabulary import ALL_REVIEWS_RE
 
 _SPLIT_RE = re.compile(r"[,;/&+\n]|\band\b", re.IGNORECASE)
 _BRACKETS_RE = re.compile(r"\(([^()]{0,100})\)")
-_ALL_RE = re.compile(r"^(?:all|all (?:reviews|scrs|cases|lcsprs))$")
 # A review's code is a short last word: "L" of "Case L", "17" of "SCR 17".
 _CODE_MAX = 3
 
@@ -37,7 +37,7 @@ def read_citations(text: str) -> tuple[list[str], bool]:
         name = " ".join(piece.split())
         if not name:
             continue
-        if _ALL_RE.match(normalise_heading(name)):
+        if ALL_REVIEWS_RE.match(normalise_heading(name)):
             cites_all = True
         elif name not in names:
             names.append(name)

@@ -3,11 +3,13 @@
 Step 1, `UploadForm`, refuses a file the readers cannot read before anything is kept.
 Step 2 shows `ColumnsForm` (what each column imports as) and `ResolutionsForm`
 (agency names and status words we could not match) over a dry run's counts. Step 3
-posts the same forms again and writes.
+posts the same forms again and writes. Both runs are `pipeline.run_import`, as the
+command's is; this module only turns the forms into its `ImportChoices`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -20,18 +22,22 @@ from actionplans.models import RAG, Agency, Plan, PlanImport
 from reviews.models import Board, Review, ReviewKind
 
 from .headers import FIELDS, FIELDS_BY_KEY, REPEATABLE_FIELDS
-from .plan_rows import build_preview, find_header, read_plan_table
-from .preview import ColumnMapping, ImportPreview, choice_key
-from .readers import MAX_FILE_BYTES, MissingSheet, UnreadableFile
-from .services import (
+from .pipeline import (
     LEAVE_UNLINKED,
     NEW_AGENCY,
+    ImportChoices,
     ImportOutcome,
     ImportRefused,
+    ImportSource,
     ImportTarget,
-    import_plan_rows,
-    plan_for_target,
+    read_plan,
+    run_import,
 )
+from .pipeline.header import find_header
+from .pipeline.read_document import read_plan_table
+from .pipeline.write import plan_for_target
+from .preview import ColumnMapping, ImportPreview, choice_key
+from .readers import MAX_FILE_BYTES, MissingSheet, UnreadableFile
 from .uploads import remember_choices, store_upload
 
 FIELD_CHOICES = [("", "Do not import"), *((item.key, item.label) for item in FIELDS)]
@@ -342,13 +348,18 @@ class ImportCheck:
     """Step 2's picture of an upload: the preview, the forms and the dry run's counts."""
 
     upload: PlanImport
-    target: ImportTarget
+    source: ImportSource
     plan: Plan | None = None
     preview: ImportPreview | None = None
+    choices: ImportChoices = field(default_factory=ImportChoices)
     columns_form: ColumnsForm | None = None
     resolutions_form: ResolutionsForm | None = None
     outcome: ImportOutcome | None = None
     problems: list[str] = field(default_factory=list)
+
+    @property
+    def target(self) -> ImportTarget:
+        return self.source.target
 
     @property
     def can_import(self) -> bool:
@@ -373,53 +384,49 @@ def check_upload(
         upload.filename,
         review_reference=upload.review_reference,
     )
-    check = ImportCheck(upload=upload, target=target)
-    try:
-        check.plan = plan_for_target(target)
-        table = read_plan_table(upload.read(), sheet=upload.sheet or None)
-        legend = check.plan.rag_legend if check.plan else None
-        preview = build_preview(table, board=board, legend=legend)
-    except (UnreadableFile, ImportRefused) as problem:
-        check.problems.append(str(problem))
+    check = ImportCheck(upload=upload, source=ImportSource(upload.read(), target, upload.sheet))
+    automatic = read_plan(check.source, ImportChoices())
+    check.plan, check.preview = automatic.plan, automatic.preview
+    if automatic.problems:
+        check.problems += automatic.problems
         return check
-    check.columns_form = ColumnsForm(data, columns=preview.columns)
-    if data is not None and check.columns_form.is_valid():
-        preview = build_preview(
-            table,
-            board=board,
-            legend=legend,
+    check.columns_form = ColumnsForm(data, columns=automatic.preview.columns)
+    columns_chosen = data is not None and check.columns_form.is_valid()
+    reading = ImportChoices()
+    if columns_chosen:
+        reading = ImportChoices(
             columns=check.columns_form.mapping(),
-            heading_rows=check.columns_form.chosen_heading_rows(),
+            heading_rows=frozenset(check.columns_form.chosen_heading_rows()),
         )
+    preview = read_plan(check.source, reading).preview
     check.resolutions_form = ResolutionsForm(
         data, preview=preview, board=board, confirming=confirming
     )
-    if data is not None and check.resolutions_form.is_valid():
-        preview = preview.with_choices(**check.resolutions_form.choices())
-    check.preview = preview
-    if data is not None and check.columns_form.is_valid() and check.resolutions_form.is_valid():
-        choices = check.resolutions_form.choices()
+    resolved = data is not None and check.resolutions_form.is_valid()
+    answers = check.resolutions_form.choices() if resolved else {}
+    check.choices = dataclasses.replace(reading, **answers)
+    if columns_chosen and resolved:
         remember_choices(
             upload,
             {
                 "columns": {str(i): key for i, key in check.columns_form.mapping().items()},
                 "heading_rows": sorted(check.columns_form.chosen_heading_rows()),
-                **choices,
+                **answers,
             },
         )
-    forms_ok = data is None or (check.columns_form.is_valid() and check.resolutions_form.is_valid())
-    if forms_ok and not preview.errors:
-        try:
-            check.outcome = import_plan_rows(
-                preview=preview, target=target, author=None, dry_run=True
-            )
-        except ImportRefused as refused:
-            check.problems += refused.problems
+    if data is None or (columns_chosen and resolved):
+        run = run_import(check.source, check.choices, dry_run=True, user=upload.user)
+        check.outcome = run.outcome
+        check.problems += run.problems
+        check.preview = run.preview
+    else:
+        check.preview = read_plan(check.source, check.choices).preview
     return check
 
 
 def confirm_upload(check: ImportCheck, *, author) -> ImportOutcome:
     """Step 3: write what step 2 showed. Raises ImportRefused if it can no longer be written."""
-    return import_plan_rows(
-        preview=check.preview, target=check.target, author=author, dry_run=False
-    )
+    run = run_import(check.source, check.choices, dry_run=False, user=author)
+    if run.problems or run.outcome is None:
+        raise ImportRefused(run.problems or (run.preview.errors if run.preview else []))
+    return run.outcome

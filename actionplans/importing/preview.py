@@ -1,7 +1,7 @@
 """What reading a plan file found: the columns, the actions and everything they belong to.
 
 An :class:`ImportPreview` is what the manager checks before confirming and exactly
-what `services.import_plan_rows` writes. `plan_rows.build_preview` makes one.
+what `pipeline.write.write_plan` writes. `pipeline.build_preview` makes one.
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """Status words as plans write them -> our RAG.
 
-Plans mark progress with colours ("Green", "G", "A/G"), with words ("On track",
+The words are data in `vocabulary` (`STATUS_WORDS`, `COLOURS`, `TICKS`). Plans mark
+progress with colours ("Green", "G", "A/G"), with words ("On track",
 "Behind schedule", "Completed") or with both ("Green – On track", which our own
 exports print). `rag_for_status` reads all three, plus the plan's own legend, and
 returns None for a word it does not know so that the preview can list it rather
@@ -19,86 +20,8 @@ import re
 from actionplans.models import RAG
 
 from .cells import rgb_fractions
+from .vocabulary import COLOUR_WORDS, COLOURS, STATUS_WORDS, TICKS, colour_pattern
 
-STATUS_WORDS: dict[str, RAG] = {
-    # colours and their letters
-    "red": RAG.RED,
-    "r": RAG.RED,
-    "amber": RAG.AMBER,
-    "a": RAG.AMBER,
-    "yellow": RAG.AMBER,
-    "green": RAG.GREEN,
-    "g": RAG.GREEN,
-    "blue": RAG.BLUE,
-    "b": RAG.BLUE,
-    # words
-    "on track": RAG.GREEN,
-    "on target": RAG.GREEN,
-    "on schedule": RAG.GREEN,
-    "good progress": RAG.GREEN,
-    "some slippage": RAG.AMBER,
-    "slippage": RAG.AMBER,
-    "minor slippage": RAG.AMBER,
-    "at risk": RAG.AMBER,
-    "partially complete": RAG.AMBER,
-    "partially completed": RAG.AMBER,
-    "behind schedule": RAG.RED,
-    "behind target": RAG.RED,
-    "behind": RAG.RED,
-    "late": RAG.RED,
-    "not on target": RAG.RED,
-    "not on track": RAG.RED,
-    "off track": RAG.RED,
-    "off target": RAG.RED,
-    "delayed": RAG.RED,
-    "overdue": RAG.RED,
-    "significant slippage": RAG.RED,
-    "complete": RAG.BLUE,
-    "completed": RAG.BLUE,
-    "done": RAG.BLUE,
-    "closed": RAG.BLUE,
-    "achieved": RAG.BLUE,
-    "finished": RAG.BLUE,
-    "embedded": RAG.BLUE,
-    "complete and embedded": RAG.BLUE,
-    "completed and embedded": RAG.BLUE,
-    "action complete": RAG.BLUE,
-    "action completed": RAG.BLUE,
-    "implemented": RAG.BLUE,
-    "fully implemented": RAG.BLUE,
-    "delivered": RAG.BLUE,
-    "business as usual": RAG.BLUE,
-    "bau": RAG.BLUE,
-    "partially implemented": RAG.AMBER,
-    "partially delivered": RAG.AMBER,
-    "not implemented": RAG.RED,
-    "not delivered": RAG.RED,
-    "met": RAG.BLUE,
-    "fully met": RAG.BLUE,
-    "fully achieved": RAG.BLUE,
-    "partially met": RAG.AMBER,
-    "partly met": RAG.AMBER,
-    "partially achieved": RAG.AMBER,
-    "not met": RAG.RED,
-    "not achieved": RAG.RED,
-    "no progress": RAG.RED,
-    "not started": RAG.NOT_STARTED,
-    "not yet started": RAG.NOT_STARTED,
-    "not yet due": RAG.NOT_STARTED,
-    "not due": RAG.NOT_STARTED,
-    "slipped": RAG.AMBER,
-    "slipping": RAG.AMBER,
-    "not rated": RAG.NOT_RATED,
-    "no status": RAG.NOT_RATED,
-    "n a": RAG.NOT_RATED,
-    "na": RAG.NOT_RATED,
-}
-
-# Grey means "not started" in some plans and "closed" in others: the preview asks.
-COLOURS = {"red": RAG.RED, "amber": RAG.AMBER, "green": RAG.GREEN, "blue": RAG.BLUE}
-# A colour written as a word or a letter, for two-colour statuses and legends.
-_COLOUR_WORDS = {"r": RAG.RED, "a": RAG.AMBER, "yellow": RAG.AMBER, "g": RAG.GREEN, "b": RAG.BLUE}
-_COLOUR_WORDS |= COLOURS
 # Worst first: which colour a two-colour status takes.
 _WORST_FIRST = [RAG.RED, RAG.AMBER, RAG.GREEN, RAG.BLUE]
 
@@ -151,7 +74,7 @@ def _two_colours(word: str) -> RAG | None:
     parts = word.split()
     if len(parts) == 1 and len(word) == 2 and word[0] != word[1]:
         parts = list(word)
-    colours = [_COLOUR_WORDS.get(part) for part in parts]
+    colours = [COLOUR_WORDS.get(part) for part in parts]
     if len(colours) < 2 or None in colours:
         return None
     return next(colour for colour in _WORST_FIRST if colour in colours)
@@ -164,7 +87,7 @@ def legend_meaning(text: str) -> tuple[RAG, str] | None:
     "Completed = Blue", "On track (Green)".
     """
     parts = _FIRST_PART_RE.split(text.strip(), maxsplit=1)
-    colour = _COLOUR_WORDS.get(normalise_status(parts[0]))
+    colour = COLOUR_WORDS.get(normalise_status(parts[0]))
     meaning = parts[1].strip().rstrip(")").strip() if len(parts) == 2 else ""
     if colour is None and len(parts) == 2:
         # The other way round, with the colour's name in full: "Completed = Blue",
@@ -178,7 +101,7 @@ def legend_meaning(text: str) -> tuple[RAG, str] | None:
 # one colour a row. Pieces are split at line breaks, ";", "," and "|", and at a full stop
 # before a colour ("Red: not achieved. Amber: partly achieved.").
 _LEGEND_PIECE_SPLIT_RE = re.compile(
-    r"[\n;,|]|\t|\s{3,}|\.\s+(?=(?:red|amber|green|blue)\b)", re.IGNORECASE
+    rf"[\n;,|]|\t|\s{{3,}}|\.\s+(?=(?:{colour_pattern()})\b)", re.IGNORECASE
 )
 _KEY_LABEL_RE = re.compile(
     r"^\s*(?:(?:b?rag|status)(?:\s*(?:key|legend|rating|status))?|key|legend|rating)\s*:\s*",
@@ -209,8 +132,8 @@ def key_pieces(text: str) -> dict[RAG, str]:
 # What a piece of a key starts with: a colour (or its letter) and "=", a dash, ":" or
 # "(". Cheap enough to look for in every row of a table first.
 _KEY_PIECE_RE = re.compile(
-    r"(?:^|[\s,;|])(?:red|amber|green|blue|[rgab])(?:\s*[=:(\u2013\u2014]|\s+-)"
-    r"|[=(]\s*(?:red|amber|green|blue)\b",
+    rf"(?:^|[\s,;|])(?:{colour_pattern(letters=True)})(?:\s*[=:(\u2013\u2014]|\s+-)"
+    rf"|[=(]\s*(?:{colour_pattern()})\b",
     re.IGNORECASE,
 )
 # A cell that only labels the key: "Key", "RAG key:", "Status key", "Legend", "RAG".
@@ -312,11 +235,6 @@ def status_in_words(text: str) -> RAG | None:
         if position >= 0 and (best is None or position < best[0]):
             best = (position, STATUS_WORDS[phrase])
     return best[1] if best else None
-
-
-# A tick column ("Achieved", "On target"), each cell a tick or empty. "ü" is Word's tick
-# in the Wingdings font, as it reads without the font.
-TICKS = frozenset({"✓", "✔", "√", "☑", "✅", "🗸", "x", "yes", "y", "ü", "p"})
 
 
 def is_tick(text: str) -> bool:

@@ -1,7 +1,7 @@
 """A Word document (.docx) -> the rows of its plan, as `readers.Table` gives a spreadsheet's.
 
-A plan kept in Word is one or more tables with text around them. The plan reader
-(`plan_rows`) reads rows, so this module turns the document into rows it already
+A plan kept in Word is one or more tables with text around them. The import pipeline
+(`pipeline`) reads rows, so this module turns the document into rows it already
 understands, and nothing more:
 
 - Tables: the first table with a heading row (the `wanted` test, as for sheets) is the
@@ -31,7 +31,9 @@ understands, and nothing more:
   is kept, deleted text (`w:del`, `w:moveFrom`) and deleted table rows are dropped.
   `Table.tracked_changes` says the document had any, for the preview to say so.
   (python-docx's `cell.text` skips inserted runs, so the XML is read here directly,
-  with defusedxml.) Comments live in their own part and are never read.
+  with lxml, after every part was checked for a DOCTYPE; python-docx's own table
+  grid, which works out every cell's place one cell at a time, is never used.)
+  Comments live in their own part and are never read.
 
 Refused, each with a message: a zip bomb, an XML part with a DOCTYPE, a macro-enabled
 document (.docm, even renamed), an encrypted one, more than `MAX_ROWS` rows, more than
@@ -42,10 +44,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from xml.etree.ElementTree import Element
 
-from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import fromstring
+from lxml import etree
 
 from .cells import cell_text
 from .readers import (
@@ -70,6 +70,7 @@ from .statuses import (
     number_key,
     starts_as_a_key,
 )
+from .vocabulary import FINDING_HEADING_RE
 
 __all__ = ["read_docx"]
 
@@ -86,8 +87,45 @@ _READ_INSIDE = {
     for tag in ("r", "ins", "moveTo", "hyperlink", "fldSimple", "sdt", "sdtContent",
                 "customXml", "smartTag", "dir", "bdo")
 }  # fmt: skip
-_CHANGES = {f"{W}{tag}" for tag in ("ins", "del", "moveFrom", "moveTo")}
+_CHANGES = tuple(f"{W}{tag}" for tag in ("ins", "del", "moveFrom", "moveTo"))
+_P, _TBL, _TR, _TC, _T = (f"{W}{tag}" for tag in ("p", "tbl", "tr", "tc", "t"))
+_BLOCKS = (_P, _TBL)
+# Text elements, and what those without text read as.
+_PIECES = {f"{W}tab": " ", f"{W}br": "\n", f"{W}cr": "\n", f"{W}noBreakHyphen": "-"}
+_TEXT_TAGS = (_T, *_PIECES)
+_TAB, _TABS = f"{W}tab", f"{W}tabs"
+# What may hold text elements that are not the paragraph's text: deletions, text boxes
+# (in drawings, VML pictures, embedded objects, alternate content), phonetic guides,
+# equations. A document with none of them reads each paragraph's text elements as they
+# come (`_paragraph_text(plain=True)`).
+_NOT_READ = (
+    *(f"{W}{tag}" for tag in ("del", "moveFrom", "txbxContent", "drawing", "pict", "object",
+                              "ruby")),
+    "{http://schemas.openxmlformats.org/markup-compatibility/2006}AlternateContent",
+    "{http://schemas.openxmlformats.org/officeDocument/2006/math}oMath",
+)  # fmt: skip
+_STYLE = f"{W}pPr/{W}pStyle"
+_VAL = f"{W}val"
+_TC_PROPERTIES = {f"{W}{tag}": tag for tag in ("gridSpan", "vMerge", "shd")}
+_FILL_RE = re.compile(r"[0-9A-Fa-f]{6}")
+_TC_PR = f"{W}tcPr"
+_ROW_DELETED = f"{W}trPr/{W}del"
+_GRID_BEFORE = f"{W}trPr/{W}gridBefore"
 _SPACES_RE = re.compile(r"[ \t\u00a0]+")
+
+
+def _parser() -> etree.XMLParser:
+    """The document part was checked for a DOCTYPE (`refuse_doctypes`); this parser loads
+    no DTD, resolves no entity, reaches no network and keeps no comment. (One a call:
+    lxml parsers are not to be shared between threads.)"""
+    return etree.XMLParser(
+        resolve_entities=False,
+        load_dtd=False,
+        no_network=True,
+        huge_tree=False,
+        remove_comments=True,
+        remove_pis=True,
+    )
 
 
 @dataclass
@@ -114,7 +152,7 @@ class _WordTable:
 def read_docx(data: bytes, *, wanted: RowsTest | None = None) -> Table:
     """The document's plan as rows. Raises UnreadableFile with a clear message."""
     body, changed = _document_body(data)
-    tables, after = _tables(body)
+    tables, after = _tables(body, plain=next(body.iter(*_NOT_READ), None) is None)
     if not tables:
         raise UnreadableFile(
             "This Word document has no tables. The plan's actions must be in a table, "
@@ -126,7 +164,7 @@ def read_docx(data: bytes, *, wanted: RowsTest | None = None) -> Table:
 # ------------------------------------------------------------------ the package
 
 
-def _document_body(data: bytes) -> tuple[Element, bool]:
+def _document_body(data: bytes) -> tuple[etree._Element, bool]:
     archive = open_zip(data)
     with archive:
         check_sizes(archive, what="document")
@@ -138,30 +176,30 @@ def _document_body(data: bytes) -> tuple[Element, bool]:
         refuse_doctypes(archive, what="document", writer="Word")
         xml = archive.read("word/document.xml")
     try:
-        root = fromstring(xml, forbid_dtd=True)
-    except DefusedXmlException as error:  # refused above already; never reached
-        raise UnreadableFile("This document contains XML entity declarations.") from error
-    except Exception as error:
+        root = etree.fromstring(xml, parser=_parser())
+    except (etree.XMLSyntaxError, ValueError) as error:
         raise UnreadableFile(f"This Word document is damaged. {SAVE_DOCX}") from error
+    if root.getroottree().docinfo.doctype:  # refused above already; never reached
+        raise UnreadableFile("This document contains XML entity declarations.")
     body = root.find(f"{W}body")
     if body is None:
         raise UnreadableFile(f"This Word document is damaged (it has no body). {SAVE_DOCX}")
-    changed = any(element.tag in _CHANGES for element in body.iter())
+    changed = next(body.iter(*_CHANGES), None) is not None
     return body, changed
 
 
-def _blocks(parent: Element, tag: str):
+def _blocks(parent: etree._Element, tag: str):
     """The children of `parent` with this tag, looking through content controls."""
     for child in parent:
-        if child.tag == f"{W}{tag}":
+        if child.tag == tag:
             yield child
         elif child.tag in _TRANSPARENT:
             yield from _blocks(child, tag)
 
 
-def _body_blocks(parent: Element):
+def _body_blocks(parent: etree._Element):
     for child in parent:
-        if child.tag in (f"{W}p", f"{W}tbl"):
+        if child.tag in _BLOCKS:
             yield child
         elif child.tag in _TRANSPARENT:
             yield from _body_blocks(child)
@@ -170,60 +208,78 @@ def _body_blocks(parent: Element):
 # ------------------------------------------------------------------ text
 
 
-def _paragraph(p: Element) -> _Paragraph:
-    parts: list[str] = []
-    _run_text(p, parts)
+def _paragraph(p: etree._Element, *, plain: bool = False) -> _Paragraph:
+    style = p.find(_STYLE)
+    text = _paragraph_text(p, plain=plain)
+    return _Paragraph(text, style.get(_VAL, "") if style is not None else "")
+
+
+def _paragraph_text(p: etree._Element, *, plain: bool = False) -> str:
+    """Text as it reads with every change accepted: what sits in `w:del` or `w:moveFrom`
+    is never read, nor `w:delText` and field codes (`w:instrText`), nor anything but
+    runs, insertions, links, fields and content controls (a text box in a drawing is not
+    the paragraph's text). lxml finds the text elements; each is read when every
+    element between it and the paragraph is one that reads. `plain`: the document has
+    none of the elements that hold text not to read (`_NOT_READ`), so only a tab stop
+    (`w:tabs/w:tab`, in the paragraph's properties) is to be passed over."""
+    parts = []
+    for element in p.iter(*_TEXT_TAGS):
+        tag = element.tag
+        if plain:
+            if tag == _T:
+                parts.append(element.text or "")
+            elif tag != _TAB or element.getparent().tag != _TABS:
+                parts.append(_PIECES[tag])
+            continue
+        parent = element.getparent()
+        while parent is not p:
+            if parent.tag not in _READ_INSIDE:
+                break
+            parent = parent.getparent()
+        else:
+            parts.append(element.text or "" if tag == _T else _PIECES[tag])
     text = "".join(parts)
-    text = "\n".join(_SPACES_RE.sub(" ", line).strip() for line in text.split("\n")).strip()
-    style = p.find(f"{W}pPr/{W}pStyle")
-    return _Paragraph(text, style.get(f"{W}val", "") if style is not None else "")
+    if "\n" not in text:
+        return _SPACES_RE.sub(" ", text).strip()
+    return "\n".join(_SPACES_RE.sub(" ", line).strip() for line in text.split("\n")).strip()
 
 
-def _run_text(element: Element, parts: list[str]) -> None:
-    """Text as it reads with every change accepted: `w:del` and `w:moveFrom` are never
-    entered, `w:delText` and field codes (`w:instrText`) never read."""
-    for child in element:
-        tag = child.tag
-        if tag == f"{W}t":
-            parts.append(child.text or "")
-        elif tag == f"{W}tab":
-            parts.append(" ")
-        elif tag in (f"{W}br", f"{W}cr"):
-            parts.append("\n")
-        elif tag == f"{W}noBreakHyphen":
-            parts.append("-")
-        elif tag in _READ_INSIDE:
-            _run_text(child, parts)
-
-
-def _cell_text(tc: Element) -> str:
+def _cell_text(tc: etree._Element, *, plain: bool = False) -> str:
     """A cell's paragraphs (list items too, and any table inside it) as lines."""
     lines = []
     for block in _body_blocks(tc):
-        if block.tag == f"{W}p":
-            lines.append(_paragraph(block).text)
+        if block.tag == _P:
+            if line := _paragraph_text(block, plain=plain):
+                lines.append(line)
         else:  # a table in the cell: its cells' text, a line each
             lines += [
-                _cell_text(inner) for tr in _blocks(block, "tr") for inner in _blocks(tr, "tc")
+                _cell_text(inner, plain=plain)
+                for tr in _blocks(block, _TR)
+                for inner in _blocks(tr, _TC)
             ]
+    if len(lines) == 1:
+        return lines[0]
     return "\n".join(line for line in lines if line).strip()
 
 
 # ------------------------------------------------------------------ tables
 
 
-def _tables(body: Element) -> tuple[list[_WordTable], list[_Paragraph]]:
-    """Every table with the paragraphs before it, and the paragraphs after the last."""
+def _tables(
+    body: etree._Element, *, plain: bool = False
+) -> tuple[list[_WordTable], list[_Paragraph]]:
+    """Every table with the paragraphs before it, and the paragraphs after the last.
+    `plain`: see `_paragraph_text`."""
     tables: list[_WordTable] = []
     paragraphs: list[_Paragraph] = []
     rows_seen = 0
     for block in _body_blocks(body):
-        if block.tag == f"{W}p":
-            paragraph = _paragraph(block)
+        if block.tag == _P:
+            paragraph = _paragraph(block, plain=plain)
             if paragraph.text:
                 paragraphs.append(paragraph)
             continue
-        table = _table(block, len(tables) + 1)
+        table = _table(block, len(tables) + 1, plain=plain)
         rows_seen += len(table.rows)
         if rows_seen > MAX_ROWS:
             raise UnreadableFile(
@@ -235,56 +291,67 @@ def _tables(body: Element) -> tuple[list[_WordTable], list[_Paragraph]]:
     return tables, paragraphs
 
 
-def _table(tbl: Element, position: int) -> _WordTable:
+def _table(tbl: etree._Element, position: int, *, plain: bool = False) -> _WordTable:
     table = _WordTable(position, [])
-    # column -> (the table row its vertical merge started on, its text)
+    # column -> the table row its vertical merge started on
     open_merges: dict[int, int] = {}
     number = 0
-    for tr in _blocks(tbl, "tr"):
-        if tr.find(f"{W}trPr/{W}del") is not None:
+    for tr in _blocks(tbl, _TR):
+        if tr.find(_ROW_DELETED) is not None:
             continue  # a deleted row: gone once the changes are accepted
         number += 1
         cells: list[str] = []
-        before = tr.find(f"{W}trPr/{W}gridBefore")
+        before = tr.find(_GRID_BEFORE)
         if before is not None:
-            cells += [""] * _int(before.get(f"{W}val"))
-        for tc in _blocks(tr, "tc"):
+            cells += [""] * _int(before.get(_VAL))
+        for tc in _blocks(tr, _TC):
             column = len(cells)
-            properties = tc.find(f"{W}tcPr")
-            span = _span(properties)
+            span, merge, fill = _cell_properties(tc)
             if column + span > MAX_COLUMNS:
                 raise UnreadableFile(
                     f"Table {position}, row {number} has cells in more than {MAX_COLUMNS} "
                     "columns. A plan has far fewer."
                 )
-            text = _cell_text(tc)
+            text = _cell_text(tc, plain=plain)
             if len(text) > MAX_CELL_CHARS:
                 raise UnreadableFile(
                     f"Table {position}, row {number}: a cell holds {len(text):,} characters; "
                     f"the limit is {MAX_CELL_CHARS:,}."
                 )
-            merge = properties.find(f"{W}vMerge") if properties is not None else None
-            if merge is not None and merge.get(f"{W}val", "continue") != "restart":
+            if merge is not None and merge != "restart":
                 text = ""
                 if column in open_merges:
                     table.merged_down[(number, column)] = open_merges[column]
             elif merge is not None:
                 open_merges[column] = number
-            else:
+            elif open_merges:
                 open_merges.pop(column, None)
-            shading = properties.find(f"{W}shd") if properties is not None else None
-            fill = (shading.get(f"{W}fill") or "") if shading is not None else ""
-            if not text and re.fullmatch(r"[0-9A-Fa-f]{6}", fill) and len(table.fills) < MAX_FILLS:
+            if fill and not text and _FILL_RE.fullmatch(fill) and len(table.fills) < MAX_FILLS:
                 table.fills[(number, column)] = fill.upper()
-            cells += [text] + [""] * (span - 1)
+            cells.append(text)
+            if span > 1:
+                cells += [""] * (span - 1)
         table.width = max(table.width, len(cells))
         table.rows.append(SourceRow(number, tuple(cells)))
     return table
 
 
-def _span(properties: Element | None) -> int:
-    span = properties.find(f"{W}gridSpan") if properties is not None else None
-    return max(1, _int(span.get(f"{W}val"))) if span is not None else 1
+def _cell_properties(tc: etree._Element) -> tuple[int, str | None, str]:
+    """A cell's span (gridSpan), its vertical merge ("restart", "continue" or None) and
+    its shading's fill ("" for none)."""
+    span, merge, fill = 1, None, ""
+    properties = tc.find(_TC_PR)
+    if properties is None:
+        return span, merge, fill
+    for child in properties:
+        found = _TC_PROPERTIES.get(child.tag)
+        if found == "gridSpan":
+            span = max(1, _int(child.get(_VAL)))
+        elif found == "vMerge":
+            merge = child.get(_VAL, "continue")
+        elif found == "shd":
+            fill = child.get(f"{W}fill") or ""
+    return span, merge, fill
 
 
 def _int(text: str | None) -> int:
@@ -429,8 +496,6 @@ def _group_heading(table: _WordTable, *, alone: bool) -> list[str]:
     last heading-styled one and, after a finding heading, the paragraphs that are its
     text). For a plan in one table, only a finding or heading-styled paragraph right
     above it (the paragraphs above it are the document's introduction)."""
-    from .plan_rows import FINDING_HEADING_RE  # noqa: PLC0415 (plan_rows reads our rows)
-
     paragraphs = [p for p in table.before if not _is_key(p.text)]
     if not paragraphs:
         return []

@@ -177,6 +177,25 @@ class Action(models.Model):
         if update.proposed_target_text:
             self.move_target(update.proposed_target_text)
 
+    def take_progress(
+        self, progress: str, as_at: datetime.date, *, dated: datetime.date | None = None
+    ) -> bool:
+        """Progress a plan reports as at a day (an imported progress column) becomes the
+        action's latest, unless a later one is in already (an update approved since the
+        file was written). `dated`: a date given without progress words (an update that
+        only named next steps) still dates the action's last update, when it has no
+        progress yet. False if nothing changed."""
+        if self.progress_as_at and as_at < self.progress_as_at:
+            return False
+        if progress:
+            changed = (self.progress, self.progress_as_at) != (progress, as_at)
+            self.progress, self.progress_as_at = progress, as_at
+            return changed
+        if dated and not self.progress and self.progress_as_at != dated:
+            self.progress_as_at = dated
+            return True
+        return False
+
     def bump_version(self) -> None:
         """Every saved change to an action gives it a new version: a form opened on the
         old one is refused (409) rather than overwrite it."""

@@ -13,17 +13,16 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.text import slugify
 
-from actionplans.importing.plan_rows import build_preview, guess_kind, read_plan_table
-from actionplans.importing.preview import ImportPreview
-from actionplans.importing.readers import MAX_FILE_BYTES, UnreadableFile
-from actionplans.importing.services import (
-    NEW_AGENCY,
+from actionplans.importing.pipeline import (
+    ImportChoices,
     ImportOutcome,
-    ImportRefused,
+    ImportSource,
     ImportTarget,
-    import_plan_rows,
-    plan_for_target,
+    run_import,
 )
+from actionplans.importing.pipeline.matching import guess_kind
+from actionplans.importing.preview import ImportPreview
+from actionplans.importing.readers import MAX_FILE_BYTES
 from actionplans.models import AgencyKind
 from reviews.models import Board, ReviewKind
 
@@ -77,36 +76,36 @@ class Command(BaseCommand):
         )
         if not target.plan_slug:
             raise CommandError("Give a --title with letters or numbers, or a --plan-slug.")
-        try:
-            plan = plan_for_target(target)
-            table = read_plan_table(_read(options["path"]), sheet=options["sheet"])
-            preview = build_preview(table, board=board, legend=plan.rag_legend if plan else None)
-        except (UnreadableFile, ImportRefused) as problem:
-            raise CommandError(str(problem)) from problem
-        if options["new_agencies"]:
-            preview = preview.with_choices(
-                agencies=dict.fromkeys(preview.unknown_agencies, NEW_AGENCY)
-            )
-        self._report(preview, new_agencies=options["new_agencies"])
-        if preview.errors:
-            message = f"{len(preview.errors)} row error(s): nothing was written."
+        source = ImportSource(_read(options["path"]), target, options["sheet"])
+        run = run_import(
+            source,
+            ImportChoices(new_agencies=options["new_agencies"]),
+            dry_run=options["dry_run"],
+            user=None,
+        )
+        if run.preview is None:
+            raise CommandError(" ".join(run.problems))
+        self._report(run.preview, new_agencies=options["new_agencies"])
+        if run.preview.errors:
+            message = f"{len(run.preview.errors)} row error(s): nothing was written."
             if options["dry_run"]:
                 self.stdout.write(message)
                 return
             raise CommandError(message)
-        try:
-            outcome = import_plan_rows(
-                preview=preview, target=target, author=None, dry_run=options["dry_run"]
-            )
-        except ImportRefused as refused:
-            for problem in refused.problems:
+        if run.outcome is None:
+            for problem in run.problems:
                 self.stderr.write(problem)
-            raise CommandError("Nothing was written.") from refused
-        self._counts(outcome)
+            raise CommandError("Nothing was written.")
+        self._counts(run.outcome)
 
     def _report(self, preview: ImportPreview, *, new_agencies: bool = False) -> None:
         write = self.stdout.write
         write(f"{preview.table.description}: headings on row {preview.header_row}.")
+        if preview.table.tracked_changes:
+            write(
+                "Tracked changes: the document has changes nobody has accepted yet; read as "
+                "if all were accepted (inserted text kept, deleted text left out)."
+            )
         for column in preview.columns:
             if column.field:
                 guessed = " (guessed from its words)" if column.status == "guessed" else ""

@@ -1,6 +1,7 @@
-"""Write a checked import: all or nothing, idempotent, in the history as its author.
+"""Step 10: write a checked import: all or nothing, idempotent, in the history as its
+author.
 
-`import_plan_rows` works in two steps. First it decides, reading only, what each row
+`write_plan` works in two steps. First it decides, reading only, what each row
 means for the database: which reviews, findings, themes, objectives, agencies,
 actions, sources and progress updates to create, and which to change. Everything is
 found by its natural key first: the review by (board, title), the plan by slug,
@@ -17,6 +18,7 @@ a 5,000-row plan imports in seconds and a failure leaves nothing behind.
 from __future__ import annotations
 
 import datetime
+import functools
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -42,12 +44,13 @@ from actionplans.models import (
 from actionplans.models.plans import DEFAULT_HEADINGS
 from actionplans.models.rag import DEFAULT_MEANING
 from actionplans.target_dates import resolve_target
-from reviews.models import Board, Finding, FindingKind, Review
+from reviews.models import Finding, FindingKind, Review
 
-from .bulk import BATCH_SIZE, create_with_history
-from .headers import normalise_heading
-from .plan_rows import guess_kind
-from .preview import ACTION_FIELDS, ImportPreview, ParsedAction, RowProblem
+from ..bulk import BATCH_SIZE, create_with_history, new_instance
+from ..headers import normalise_heading
+from ..preview import ACTION_FIELDS, ImportPreview, ParsedAction, RowProblem
+from .context import ImportRefused, ImportTarget
+from .matching import guess_kind
 
 NEW_AGENCY = "new"
 LEAVE_UNLINKED = "unlinked"  # the manager's answer; an action's lead kept as written
@@ -72,28 +75,6 @@ ACTION_WRITTEN = [
 UPDATE_WRITTEN = ["progress", "next_steps", "rag", "as_at"]
 
 
-@dataclass(frozen=True)
-class ImportTarget:
-    """Where an import goes: a board, the plan's title, the kind of review it answers."""
-
-    board: Board
-    title: str
-    kind: str  # a ReviewKind value
-    plan_slug: str
-    source_name: str = ""  # the file name, for the history's change reason
-    # The short name the board gives the review the plan answers ("Case L"); the title
-    # when not given
-    review_reference: str = ""
-
-    @property
-    def reference(self) -> str:
-        return (self.review_reference.strip() or self.title)[:80]
-
-    def existing_review(self) -> Review | None:
-        """The board's review with this reference, if it has one."""
-        return Review.objects.filter(board=self.board, reference=self.reference).first()
-
-
 @dataclass
 class ImportOutcome:
     plan_slug: str
@@ -106,14 +87,6 @@ class ImportOutcome:
     records: Counter = field(default_factory=Counter)  # other rows created, by kind
 
 
-class ImportRefused(Exception):
-    """The import was not written; `problems` say why, row by row where they can."""
-
-    def __init__(self, problems: list[RowProblem] | list[str]):
-        self.problems = [str(problem) for problem in problems]
-        super().__init__("; ".join(self.problems))
-
-
 def plan_for_target(target: ImportTarget) -> Plan | None:
     """The existing plan the import updates, or None for a new one; refuses another board's."""
     plan = Plan.objects.filter(slug=target.plan_slug).first()
@@ -122,7 +95,7 @@ def plan_for_target(target: ImportTarget) -> Plan | None:
     return plan
 
 
-def import_plan_rows(
+def write_plan(
     *, preview: ImportPreview, target: ImportTarget, author, dry_run: bool
 ) -> ImportOutcome:
     """Write the preview into the target plan, or (dry run) count what that would do.
@@ -233,11 +206,14 @@ class _Decisions:
 
     def _valid(self, instance, row: int | None) -> bool:
         """Field rules and clean(), without a query per row: related rows may not exist yet,
-        uniqueness is by construction, and the database checks its constraints on write."""
-        relations = [f.name for f in instance._meta.fields if f.is_relation]
+        uniqueness is by construction, and the database checks its constraints on write.
+        An action's field rules are checked for what the file gave it; the fields the
+        importer works out itself (position, version, the target's dates) are not."""
         try:
             instance.full_clean(
-                exclude=relations, validate_unique=False, validate_constraints=False
+                exclude=_not_checked(type(instance)),
+                validate_unique=False,
+                validate_constraints=False,
             )
         except ValidationError as error:
             messages = [
@@ -420,8 +396,10 @@ class _Decisions:
             )
             action = existing.get(parsed.ref)
             if action is None:
-                action = Action(plan=self.plan, ref=parsed.ref, **values)
-                _take_progress(action, parsed, as_at)
+                action = new_instance(Action, {"plan": self.plan, "ref": parsed.ref, **values})
+                action.take_progress(
+                    parsed.values.get("progress", ""), as_at, dated=parsed.progress_as_at
+                )
                 action.resolve_target()
                 self._keep(action, row=parsed.row)
                 self.outcome.created += 1
@@ -457,7 +435,9 @@ class _Decisions:
         """
         values = dict(values)
         target = values.pop("target_text", action.target_text)
-        changed = _assign(action, values) | _take_progress(action, parsed, as_at)
+        progress = parsed.values.get("progress", "")
+        changed = _assign(action, values)
+        changed = action.take_progress(progress, as_at, dated=parsed.progress_as_at) or changed
         changed = action.move_target(target) or changed
         if not changed:
             return False
@@ -498,12 +478,15 @@ class _Decisions:
                 if same is not None:
                     kept.append(same)
                     continue
-                source = ActionSource(
-                    action=row.action,
-                    review=review,
-                    finding=cited_finding,
-                    note=note,
-                    position=position,
+                source = new_instance(
+                    ActionSource,
+                    {
+                        "action": row.action,
+                        "review": review,
+                        "finding": cited_finding,
+                        "note": note,
+                        "position": position,
+                    },
                 )
                 self._keep(source, check=False)
             self.stale_sources += [source for source in sources if source not in kept]
@@ -570,15 +553,18 @@ class _Decisions:
         """Create the approved update, or bring the one the label finds up to date."""
         update = existing.get((action.pk, label)) if action.pk else None
         if update is None:
-            update = ProgressUpdate(
-                action=action,
-                label=label,
-                status=UpdateStatus.APPROVED,
-                author=self.author,
-                decided_by=self.author,
-                decided_at=self.now,
-                submitted_at=self.now,
-                **values,
+            update = new_instance(
+                ProgressUpdate,
+                {
+                    "action": action,
+                    "label": label,
+                    "status": UpdateStatus.APPROVED,
+                    "author": self.author,
+                    "decided_by": self.author,
+                    "decided_at": self.now,
+                    "submitted_at": self.now,
+                    **values,
+                },
             )
             self._keep(update, check=False)
         elif _assign(update, values):
@@ -603,6 +589,21 @@ class _Decisions:
                 )
 
 
+# An action's fields the file gives (`_Decisions._valid` checks their field rules).
+_FROM_THE_FILE = {*ACTION_FIELDS.values(), "ref", "rag", "progress"}
+
+
+@functools.cache
+def _not_checked(model: type[models.Model]) -> list[str]:
+    """The fields whose rules `_Decisions._valid` leaves out: relations (their rows may
+    not be written yet) and, of an action, what the importer works out itself."""
+    return [
+        field.name
+        for field in model._meta.fields
+        if field.is_relation or (model is Action and field.name not in _FROM_THE_FILE)
+    ]
+
+
 def _same_source(source: ActionSource, review, finding, note: str) -> bool:
     """Whether an existing source already says this (a new review or finding never does)."""
     if review.pk is None or (finding is not None and finding.pk is None):
@@ -622,22 +623,6 @@ def _assign(instance, values: dict) -> bool:
             setattr(instance, name, value)
             changed = True
     return changed
-
-
-def _take_progress(action: Action, parsed: ParsedAction, as_at) -> bool:
-    """The file's progress becomes the action's latest, unless a later update is already in.
-
-    A date in the "as at" column without progress words (an update that only named
-    next steps) still dates the action's last update.
-    """
-    progress = parsed.values.get("progress")
-    if action.progress_as_at and as_at < action.progress_as_at:
-        return False
-    if progress:
-        return _assign(action, {"progress": progress, "progress_as_at": as_at})
-    if parsed.progress_as_at and not action.progress:
-        return _assign(action, {"progress_as_at": parsed.progress_as_at})
-    return False
 
 
 def _free_key(keys: set[str]) -> str:

@@ -7,7 +7,7 @@ import time
 import pytest
 from test_import_samples import CASE_PLAN, csv_bytes, make_board, preview_of, xlsx_bytes
 
-from actionplans.importing.plan_rows import build_preview
+from actionplans.importing.pipeline import build_preview
 from actionplans.importing.readers import read_table
 from actionplans.models import RAG
 from reviews.models import FindingKind
