@@ -41,9 +41,12 @@ run: install
 		trap 'kill $$worker $$reminders 2>/dev/null' EXIT INT TERM; \
 		$(MANAGE) runserver $(HOST):$(PORT)
 
+# Tests run on every core (pytest-xdist: a test database per worker); TEST_WORKERS=0
+# runs them in this one process.
+TEST_WORKERS ?= auto
 test: export TESTING := 1
 test: install browser
-	$(UV) run --frozen pytest $(PYTEST_ARGS)
+	$(UV) run --frozen pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 # The browser journeys use Debian's chromium (never a downloaded browser build).
 browser:

@@ -113,6 +113,7 @@ def test_the_forwarded_protocol_is_believed_only_behind_a_proxy():
         (secrets.token_urlsafe(30), "too short"),
         ("a" * 60, "too short"),
     ],
+    ids=["empty", "placeholder", "long-placeholder", "random-but-short", "one-letter"],
 )
 def test_the_app_refuses_to_start_with_a_weak_secret_key(key, message):
     done = _production(SHOW, SECRET_KEY=key)
