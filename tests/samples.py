@@ -4,6 +4,15 @@ from io import BytesIO
 
 from pypdf import PdfReader
 
+# The five seed plans (fixtures/), by slug.
+SEED_SLUGS = [
+    "norfolk-scr-case-l-2014",
+    "norfolk-cap-2017",
+    "stockton-jtai-neglect-2018",
+    "stockton-ofsted-cp-2013",
+    "norfolk-lscb-business-plan-2014-16",
+]
+
 
 def pdf_text(content: bytes) -> str:
     """The text of a PDF, page after page."""

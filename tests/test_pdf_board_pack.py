@@ -16,6 +16,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from pypdf import PdfReader
+from samples import SEED_SLUGS
 
 from actionplans import audit_lock
 from actionplans.models import (
@@ -32,13 +33,6 @@ from reporting import pdf, selectors
 
 pytestmark = pytest.mark.django_db
 
-SEED_SLUGS = [
-    "norfolk-scr-case-l-2014",
-    "norfolk-cap-2017",
-    "stockton-jtai-neglect-2018",
-    "stockton-ofsted-cp-2013",
-    "norfolk-lscb-business-plan-2014-16",
-]
 LONG_AGO = datetime.datetime(2025, 1, 10, 12, 0, tzinfo=datetime.UTC)
 _RENDERED: dict[tuple, bytes] = {}
 

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.urls import reverse
-from samples import pdf_pieces, pdf_text
+from samples import SEED_SLUGS, pdf_pieces, pdf_text
 
 from actionplans import audit_lock
 from actionplans.models import RAG, Action, Plan
@@ -20,13 +20,6 @@ from reporting import pdf, selectors
 
 pytestmark = pytest.mark.django_db
 
-SEED_SLUGS = [
-    "norfolk-scr-case-l-2014",
-    "norfolk-cap-2017",
-    "stockton-jtai-neglect-2018",
-    "stockton-ofsted-cp-2013",
-    "norfolk-lscb-business-plan-2014-16",
-]
 # A4 landscape with the print stylesheet's margins (12 mm top, 15 mm bottom), in points.
 PAGE_TOP, PAGE_BOTTOM = 595.3 - 12 / 25.4 * 72, 15 / 25.4 * 72
 _RENDERED: dict = {}
