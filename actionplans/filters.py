@@ -67,10 +67,36 @@ def text_search(value: str, *, database: str = "default") -> Q:
             matches &= Q.create([(f"{field}__icontains", word) for field in SEARCH_FIELDS], "OR")
         for word in words:
             objectives = objectives.filter(text__icontains=word)
-    objective_ids = list(objectives.values_list("pk", flat=True)[:500])
+    objective_ids = list(objectives.order_by("pk").values_list("pk", flat=True)[:500])
     if objective_ids:
         matches |= Q(objective_id__in=objective_ids)
     return matches
+
+
+class _OneQueryChoices(forms.models.ModelChoiceIterator):
+    """A choice list read in one query. Django reads model choices through a
+    server-side cursor (DECLARE, FETCH, CLOSE on PostgreSQL), three round trips per
+    list, meant for lists too long for memory; the filter lists are short."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in self.queryset.all():
+            yield self.choice(obj)
+
+
+class _ListedChoices(django_filters.fields.ModelChoiceIterator, _OneQueryChoices):
+    pass
+
+
+class _ListedChoiceField(django_filters.fields.ModelChoiceField):
+    iterator = _ListedChoices
+
+
+class ListedChoiceFilter(django_filters.ModelChoiceFilter):
+    """A ModelChoiceFilter whose choices are read in one query."""
+
+    field_class = _ListedChoiceField
 
 
 DATE_WIDGET = forms.DateInput(
@@ -87,20 +113,18 @@ class ActionFilter(django_filters.FilterSet):
         widget=forms.TextInput(attrs={"class": "govuk-input", "type": "search"}),
         help_text="Words in the action, its progress, lead or target; or a reference.",
     )
-    plan = django_filters.ModelChoiceFilter(
+    plan = ListedChoiceFilter(
         queryset=Plan.objects.none(), to_field_name="slug", label="Plan", widget=GovukSelect
     )
-    review = django_filters.ModelChoiceFilter(
+    review = ListedChoiceFilter(
         field_name="reviews",
         queryset=Review.objects.none(),
         label="Review it answers",
         distinct=True,
         widget=GovukSelect,
     )
-    theme = django_filters.ModelChoiceFilter(
-        queryset=Theme.objects.none(), label="Theme", widget=GovukSelect
-    )
-    agency = django_filters.ModelChoiceFilter(
+    theme = ListedChoiceFilter(queryset=Theme.objects.none(), label="Theme", widget=GovukSelect)
+    agency = ListedChoiceFilter(
         field_name="lead_agency",
         queryset=Agency.objects.none(),
         label="Lead agency",
@@ -143,13 +167,21 @@ class ActionFilter(django_filters.FilterSet):
         super().__init__(data, queryset, **kwargs)
         from . import policy
 
+        # The lists read only what an option shows (a plan's JSON columns are not needed).
         plans = policy.visible_plans(user)
-        self.filters["plan"].queryset = plans
-        # Themes belong to one plan: offer those of the chosen plan only.
+        self.filters["plan"].queryset = plans.only("pk", "slug", "title")
+        # Themes belong to one plan: offer those of the chosen plan only (none, and
+        # no query, when no plan is chosen).
         chosen = (data or {}).get("plan") or ""
-        self.filters["theme"].queryset = Theme.objects.filter(plan__in=plans, plan__slug=chosen)
+        self.filters["theme"].queryset = (
+            Theme.objects.filter(plan__in=plans, plan__slug=chosen)
+            if chosen
+            else Theme.objects.none()
+        )
         self.filters["agency"].queryset = policy.visible_agencies(user)
-        self.filters["review"].queryset = policy.visible_reviews(user).order_by("reference")
+        self.filters["review"].queryset = (
+            policy.visible_reviews(user).only("pk", "reference").order_by("reference")
+        )
 
     def filter_text(self, queryset, name, value):
         return queryset.filter(text_search(value, database=queryset.db))

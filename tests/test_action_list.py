@@ -110,3 +110,18 @@ def test_stockton_viewer_sees_only_stockton_actions(client, personas, seed):
     assert response.context["result_count"] == 0
     plans = client.get(reverse("actionplans:plan_list")).content.decode()
     assert "Composite Action Plan" not in plans
+
+
+def test_theme_choice_is_offered_once_a_plan_is_chosen(client, personas, seed):
+    """Themes belong to one plan: no theme list (and no query for one) until a plan is
+    chosen; then that plan's themes only, and the plan list still names every plan."""
+    client.force_login(personas.viewer)
+    cap = seed["norfolk-cap-2017"]
+    page = client.get(URL).content.decode()
+    assert 'name="theme"' not in page
+    assert all(f'value="{plan.slug}"' in page for plan in seed.values())
+    page = client.get(URL, {"plan": cap.slug}).content.decode()
+    themes = page.split('name="theme"', 1)[1].split("</select>", 1)[0]
+    assert all(theme.title in themes for theme in cap.themes.all())
+    others = [t for p in seed.values() if p != cap for t in p.themes.all()]
+    assert others and not any(f'value="{t.pk}"' in themes for t in others)

@@ -110,15 +110,34 @@ def test_synthetic_actions_are_found(db):
     assert found(word) == expected(word) != set()
 
 
+@pytest.mark.parametrize("whole_ids_up_to", [0, 1000], ids=["ids by page", "ids whole"])
 @pytest.mark.parametrize("sort", ["plan", "due", "-due", "rag", "agency"])
-def test_pages_read_ids_first_follow_the_sort(seed, personas, sort):
+def test_pages_read_ids_first_follow_the_sort(seed, personas, sort, whole_ids_up_to):
     from actionplans.pagination import IdsFirstPaginator
     from actionplans.selectors import action_list
 
     actions, _ = action_list(user=personas.viewer, filters={"sort": sort})
     everything = list(actions.values_list("pk", flat=True))
-    paginator = IdsFirstPaginator(actions, 25)
+    paginator = IdsFirstPaginator(actions, 25, whole_ids_up_to=whole_ids_up_to)
     paged = [a.pk for n in paginator.page_range for a in paginator.page(n).object_list]
     assert paged == everything and len(everything) > 50
     first = paginator.page(1).object_list[0]
     assert first.plan.title and first.plan_id == actions.first().plan_id
+
+
+@pytest.mark.parametrize("whole_ids_up_to", [0, 1000], ids=["ids by page", "ids whole"])
+def test_pages_of_a_review_filter_hold_each_action_once(seed, personas, whole_ids_up_to):
+    """The review filter joins the action's sources (an action can answer a review
+    twice, through two findings); the pages still list each action once, in order."""
+    from actionplans.models import ActionSource
+    from actionplans.pagination import IdsFirstPaginator
+    from actionplans.selectors import action_list
+
+    source = ActionSource.objects.filter(finding__isnull=False).select_related("action").first()
+    other = source.review.findings.exclude(pk=source.finding_id).first()
+    ActionSource.objects.create(action=source.action, review=source.review, finding=other)
+    actions, _ = action_list(user=personas.viewer, filters={"review": str(source.review_id)})
+    everything = list(actions.values_list("pk", flat=True))
+    paginator = IdsFirstPaginator(actions, 10, whole_ids_up_to=whole_ids_up_to)
+    paged = [a.pk for n in paginator.page_range for a in paginator.page(n).object_list]
+    assert paged == everything and len(set(paged)) == len(paged) and source.action_id in paged

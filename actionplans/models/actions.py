@@ -103,6 +103,11 @@ class Action(models.Model):
             # With the ids in it, a page of the list sorted by due date is read from
             # the index alone (actionplans.pagination), whatever the page number.
             models.Index(fields=["due_date", "plan", "position", "id"], name="action_due_ids"),
+            # An agency's actions (the filter a lead uses most), with the RAG column:
+            # counting "this agency's red and amber actions" reads the index alone.
+            models.Index(
+                fields=["lead_agency", "rag", "plan", "position", "id"], name="action_agency_rag"
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
