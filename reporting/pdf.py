@@ -6,9 +6,11 @@ Two ways in, one WeasyPrint set-up (URL fetcher, PDF/UA-1 tagging, metadata):
   For the short reports (changes since a date) and anything else that fits in one go.
 - `render_pack(pack)`: a board pack, which can run to hundreds of pages. It is cut into
   parts (the cover and summary, then runs of whole sections of about
-  `REPORT_PART_ROWS` actions). Each part is rendered on its own, on every core at
-  once, and kept in a cache under a hash of its HTML: a quarterly pack changes only a
-  few actions between prints, so re-printing renders only the parts that changed.
+  `REPORT_PART_ROWS` actions). Each part is rendered on its own and kept in a cache
+  under a hash of its HTML: a quarterly pack changes only a few actions between
+  prints, so re-printing renders only the parts that changed. Every part starts on a
+  new page, so a part whose last page would be mostly empty leaves it off and hands
+  its rows to the next part (`walk_pack`): the parts are rendered in turn.
   The parts are then joined into one PDF with one structure tree (still a tagged
   PDF a screen reader can follow), one set of bookmarks, and "Page X of Y" stamped on
   every page once the total is known.
@@ -28,14 +30,10 @@ import gc
 import hashlib
 import logging
 import mimetypes
-import os
 import pickle
 import re
-import threading
 import zlib
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from multiprocessing import get_context
 from pathlib import Path
 from urllib import request
 from urllib.parse import unquote, unquote_to_bytes, urlsplit
@@ -46,6 +44,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.safestring import mark_safe
+from weasyprint.formatting_structure.boxes import TableRowBox
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from . import storage
@@ -54,14 +53,15 @@ from .selectors import BoardPack, ChangeReport, PackSection
 logger = logging.getLogger(__name__)
 
 # Bump when the way parts are frozen changes, so old cache files are not read.
-RENDERER_VERSION = "1"
+RENDERER_VERSION = "2"
 PDF_OPTIONS = {"pdf_variant": "pdf/ua-1"}
 DEFAULT_PART_ROWS = 40
 # Each part starts on a new page, so the last page of a part may be part-empty: a pack
 # of up to this many actions prints as one part; only big packs use parts (for speed).
 ONE_PART_ROWS = 150
-# Rendering in worker processes pays off only with a few parts to share out.
-PARALLEL_MIN_PARTS = 3
+# A part's last page whose rows end above this share of the page is left off, its
+# rows moved to the next part (a page just at half is a gap in the pack too).
+MOSTLY_EMPTY = 0.55
 
 
 # Fetching: our static files and data: URLs only ------------------------------------------
@@ -143,6 +143,7 @@ class Chunk:
     section: PackSection
     rows: list
     continued: bool = False
+    first: int = 0  # the part's index of its first row (rows are marked data-row="N")
 
 
 def css_string(text: str) -> str:
@@ -192,36 +193,51 @@ def _pack_meta(pack: BoardPack) -> dict:
     }
 
 
-def part_chunks(pack: BoardPack, rows_per_part: int | None = None) -> list[list[Chunk]]:
-    """The pack's sections cut into parts of about `rows_per_part` rows.
+def part_spans(pack: BoardPack, rows_per_part: int | None = None) -> list[tuple[int, int]]:
+    """Where the parts begin and end, as positions in the pack's rows (all sections'
+    rows one after another), before any part's last page is moved on (`walk_pack`).
 
-    A pack of up to `REPORT_ONE_PART_ROWS` rows is one part (no part break can leave
-    a page mostly empty). Whole sections are packed together until the next would not fit; a section
-    longer than a part continues in the next part. A part boundary therefore moves
-    only when its own sections change, which keeps the other parts' cache entries.
+    A pack of up to `REPORT_ONE_PART_ROWS` rows is one part. Whole sections are
+    packed together until the next would not fit; a section longer than a part
+    continues in the next part. A part boundary therefore moves only when its own
+    sections change, which keeps the other parts' cache entries.
     """
     limit = rows_per_part or getattr(settings, "REPORT_PART_ROWS", DEFAULT_PART_ROWS)
     if rows_per_part is None and len(pack.rows) <= getattr(
         settings, "REPORT_ONE_PART_ROWS", ONE_PART_ROWS
     ):
         limit = max(len(pack.rows), 1)
-    parts: list[list[Chunk]] = []
-    current: list[Chunk] = []
-    size = 0
+    ends, size, position = [], 0, 0
     for section in pack.sections:
-        if current and size + len(section.rows) > limit:
-            parts.append(current)
-            current, size = [], 0
-        for start in range(0, len(section.rows), limit):
+        count = len(section.rows)
+        if size and size + count > limit:
+            ends.append(position)
+            size = 0
+        for start in range(0, count, limit):
             if start:
-                parts.append(current)
-                current, size = [], 0
-            rows = section.rows[start : start + limit]
-            current.append(Chunk(section=section, rows=rows, continued=bool(start)))
-            size += len(rows)
-    if current:
-        parts.append(current)
-    return parts
+                ends.append(position + start)
+                size = 0
+            size += min(limit, count - start)
+        position += count
+    ends.append(position)
+    return list(zip([0, *ends[:-1]], ends, strict=True))
+
+
+def span_chunks(pack: BoardPack, start: int, end: int) -> list[Chunk]:
+    """The rows from position `start` to `end`, as runs of their sections."""
+    chunks, offset = [], 0
+    for section in pack.sections:
+        low, high = max(start - offset, 0), min(end - offset, len(section.rows))
+        if low < high:
+            rows = section.rows[low:high]
+            chunks.append(Chunk(section, rows, continued=low > 0, first=offset + low - start))
+        offset += len(section.rows)
+    return chunks
+
+
+def part_chunks(pack: BoardPack, rows_per_part: int | None = None) -> list[list[Chunk]]:
+    """The pack's sections cut into parts of about `rows_per_part` rows (`part_spans`)."""
+    return [span_chunks(pack, start, end) for start, end in part_spans(pack, rows_per_part)]
 
 
 def _sections_html(pack: BoardPack, chunks: list[Chunk], *, plain: bool = False) -> str:
@@ -235,16 +251,12 @@ def _cover_html(pack: BoardPack) -> str:
     return render_to_string("reporting/pdf/cover.html", {"pack": pack})
 
 
-def pack_part_htmls(pack: BoardPack, rows_per_part: int | None = None) -> list[str]:
-    """The pack as separate HTML documents: the cover with the first part, then the rest."""
-    meta = _pack_meta(pack)
-    parts = part_chunks(pack, rows_per_part) or [[]]
-    # The first actions follow the summary on its page: a part of its own would
-    # start them on a new page and leave the summary's page mostly empty.
-    documents = [_document(_cover_html(pack) + _sections_html(pack, parts[0]), **meta)]
-    for chunks in parts[1:]:
-        documents.append(_document(_sections_html(pack, chunks), **meta))
-    return documents
+def part_html(pack: BoardPack, start: int, end: int, *, first: bool) -> str:
+    """One part as its own HTML document. The first carries the cover and summary: the
+    first actions follow the summary on its page (a part of their own would start
+    them on a new page and leave the summary's page mostly empty)."""
+    body = _sections_html(pack, span_chunks(pack, start, end))
+    return _document((_cover_html(pack) if first else "") + body, **_pack_meta(pack))
 
 
 def pack_html(pack: BoardPack, *, plain: bool = False) -> str:
@@ -333,6 +345,9 @@ class Part:
     info: bytes = b"<<>>"
     lang: bytes = b"()"
     anchors: list[dict] = field(default_factory=list)
+    # Set when the part's mostly empty last page was left off: its rows from this one
+    # on (the part's own numbering) begin the next part instead.
+    kept_rows: int | None = None
 
     @property
     def page_count(self) -> int:
@@ -404,8 +419,13 @@ def _freeze_and_stop(document, pdf) -> None:
     raise _Frozen(_freeze(document, pdf))
 
 
-def render_part(html: str, *, tagged: bool = True) -> Part:
+def render_part(html: str, *, tagged: bool = True, may_trim: bool = False) -> Part:
     """Render one HTML document to a joinable `Part` (runs in the worker processes).
+
+    `may_trim` (every part of a pack but the last): a mostly empty last page is left
+    off when it holds only whole rows, and `kept_rows` says where the next part must
+    begin; the page would otherwise be a gap in the middle of the pack, because every
+    part starts on a new page.
 
     The cyclic garbage collector waits until the part is done. WeasyPrint makes
     millions of objects while it lays out; collecting as it goes frees nothing worth
@@ -414,12 +434,19 @@ def render_part(html: str, *, tagged: bool = True) -> Part:
     for a cold 500-action pack. The part's garbage is all in the youngest generation
     afterwards and is collected at once.
     """
-    options = PDF_OPTIONS if tagged else {}
+    options = weasyprint.DEFAULT_OPTIONS | (PDF_OPTIONS if tagged else {})
     collecting = gc.isenabled()
     gc.disable()
     try:
-        _html(html, StaticFilesOnly()).write_pdf(finisher=_freeze_and_stop, **options)
+        document = _html(html, StaticFilesOnly()).render(**options)
+        kept = _rows_before_a_mostly_empty_last_page(document) if may_trim else None
+        if kept == 0:
+            return Part(pages=[], objects={}, live={}, special={}, kept_rows=0)
+        if kept is not None:
+            document = document.copy(document.pages[:-1])
+        document.write_pdf(finisher=_freeze_and_stop, **options)
     except _Frozen as frozen:
+        frozen.part.kept_rows = kept
         return frozen.part
     finally:
         if collecting:
@@ -428,8 +455,41 @@ def render_part(html: str, *, tagged: bool = True) -> Part:
     raise RuntimeError("WeasyPrint did not call the finisher.")
 
 
-def part_key(html: str, *, tagged: bool = True) -> str:
-    material = f"{RENDERER_VERSION}|{weasyprint.__version__}|{tagged}|{html}"
+def _rows_on(page) -> dict[int, float]:
+    """The pack rows laid out on a page (their `data-row`), with where each ends."""
+    rows = {}
+    for box in page._page_box.descendants():
+        element = getattr(box, "element", None)
+        if isinstance(box, TableRowBox) and element is not None:
+            number = element.get("data-row")
+            if number is not None:
+                bottom = box.position_y + box.margin_height()
+                rows[int(number)] = max(bottom, rows.get(int(number), bottom))
+    return rows
+
+
+def _rows_before_a_mostly_empty_last_page(document) -> int | None:
+    """How many rows to keep if the last page is mostly empty (its rows end above 55%
+    of the page, a little over half so that a page just at half goes too) and every
+    row on it starts there (a row taller than a page stays where it is); else None.
+
+    0 for a part of one such page: all its rows begin the next part. The first part
+    always has two pages or more (the cover has a page of its own), so it is never
+    left out whole.
+    """
+    last = _rows_on(document.pages[-1])
+    if not last:
+        return None
+    first = min(last)
+    if len(document.pages) > 1 and (first == 0 or first in _rows_on(document.pages[-2])):
+        return None
+    page = document.pages[-1]._page_box
+    used = max(last.values()) - page.content_box_y()
+    return first if used < MOSTLY_EMPTY * page.height else None
+
+
+def part_key(html: str, *, tagged: bool = True, may_trim: bool = False) -> str:
+    material = f"{RENDERER_VERSION}|{weasyprint.__version__}|{tagged}|{may_trim}|{html}"
     return hashlib.sha256(material.encode()).hexdigest()
 
 
@@ -455,51 +515,8 @@ def cache_store(key: str, part: Part) -> None:
     storage.part_write(key, _signature(payload) + payload)
 
 
-def _processes(requested: int | None) -> int:
-    if requested is not None:
-        return max(1, requested)
-    return max(1, getattr(settings, "REPORT_RENDER_PROCESSES", None) or os.cpu_count() or 1)
-
-
 # What to render: the HTML and whether to tag it (footer kits are not tagged).
 Source = tuple[str, bool]
-
-
-def _render_many(documents: list[Source], processes: int) -> list[Part]:
-    """Render documents, in worker processes when there are enough to share out.
-
-    Workers are forked: they start at once with Django and WeasyPrint imported, only
-    render strings (no database) and exit without closing anything. A process that
-    runs other threads is never forked (its child could deadlock on a lock one of
-    them held): it renders in-process instead.
-    """
-    parallel = processes > 1 and len(documents) >= PARALLEL_MIN_PARTS
-    if not parallel or threading.active_count() > 1:
-        return [render_part(html, tagged=tagged) for html, tagged in documents]
-    context = get_context("fork")
-    workers = min(processes, len(documents))
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        biggest_first = sorted(range(len(documents)), key=lambda i: -len(documents[i][0]))
-        futures = {
-            i: pool.submit(render_part, documents[i][0], tagged=documents[i][1])
-            for i in biggest_first
-        }
-        return [futures[i].result() for i in range(len(documents))]
-
-
-def render_parts(
-    documents: list[Source], *, processes: int | None = None, cache: bool = True
-) -> list[Part]:
-    """Parts for these documents: from the cache where the HTML is unchanged."""
-    keys = [part_key(html, tagged=tagged) for html, tagged in documents]
-    parts = [cache_load(key) if cache else None for key in keys]
-    missing = [i for i, part in enumerate(parts) if part is None]
-    rendered = _render_many([documents[i] for i in missing], _processes(processes))
-    for i, part in zip(missing, rendered, strict=True):
-        parts[i] = part
-        if cache:
-            cache_store(keys[i], part)
-    return parts
 
 
 # The footer kit: "Page X of Y" drawn from pieces WeasyPrint rendered once ------------------
@@ -795,34 +812,75 @@ def join_parts(parts: list[Part], kit: FooterKit) -> bytes:
     return join.finish()
 
 
-def pack_sources(pack: BoardPack, rows_per_part: int | None = None) -> list[Source]:
-    """Every document `render_pack` renders for the pack: its parts, then the footer kit."""
-    documents = [(html, True) for html in pack_part_htmls(pack, rows_per_part)]
-    documents.append(footer_kit_source(footer_text(pack.title, pack.as_at, pack.public)))
-    return documents
+@dataclass(frozen=True)
+class PartJob:
+    """One document to render for a pack: a part (or the footer kit) and its cache key."""
+
+    html: str
+    tagged: bool = True
+    may_trim: bool = False
+
+    @property
+    def key(self) -> str:
+        return part_key(self.html, tagged=self.tagged, may_trim=self.may_trim)
+
+    def render(self) -> Part:
+        return render_part(self.html, tagged=self.tagged, may_trim=self.may_trim)
+
+
+def load_or_render(job: PartJob, *, cache: bool = True) -> Part:
+    """The job's part from the cache, or rendered now (and kept in the cache)."""
+    part = cache_load(job.key) if cache else None
+    return part or _render_into_cache(job, cache=cache)
+
+
+def _render_into_cache(job: PartJob, *, cache: bool) -> Part:
+    part = job.render()
+    if cache:
+        cache_store(job.key, part)
+    return part
+
+
+def footer_job(pack: BoardPack) -> PartJob:
+    html, tagged = footer_kit_source(footer_text(pack.title, pack.as_at, pack.public))
+    return PartJob(html, tagged=tagged)
+
+
+def walk_pack(
+    pack: BoardPack, rows_per_part: int | None = None, *, cache: bool = True, render: bool = True
+):
+    """Each part of the pack in order, as (job, part): from the cache, or rendered now.
+
+    A part whose mostly empty last page was left off (`Part.kept_rows`) hands the rows
+    of that page to the next part, so each part's HTML is known only once the one
+    before it is rendered: the parts are rendered one after another. With
+    `render=False` the walk stops at the first part not in the cache, as (job, None):
+    the worker renders that one next (`reporting.prerender`).
+    """
+    spans = part_spans(pack, rows_per_part)
+    start = 0
+    for index, (_, end) in enumerate(spans):
+        last = index == len(spans) - 1
+        job = PartJob(part_html(pack, start, end, first=index == 0), may_trim=not last)
+        part = cache_load(job.key) if cache else None
+        if part is None and not render:
+            yield job, None
+            return
+        part = part or _render_into_cache(job, cache=cache)
+        yield job, part
+        start = end if part.kept_rows is None else start + part.kept_rows
 
 
 def render_pack_if_cached(pack: BoardPack) -> bytes | None:
     """The pack joined from the part cache, or None if any part is not cached yet."""
-    documents = pack_sources(pack)
-    keys = [part_key(html, tagged=tagged) for html, tagged in documents]
-    if not all(storage.part_path(key).exists() for key in keys):
+    parts = [part for _, part in walk_pack(pack, render=False)]
+    kit = cache_load(footer_job(pack).key)
+    if kit is None or parts[-1] is None:
         return None
-    *parts, kit = render_parts(documents)
-    return join_parts(parts, footer_kit(kit))
+    return join_parts([part for part in parts if part.pages], footer_kit(kit))
 
 
-def render_pack(
-    pack: BoardPack,
-    *,
-    processes: int | None = None,
-    cache: bool = True,
-    rows_per_part: int | None = None,
-) -> bytes:
-    """A board pack (or exception report) as one tagged PDF, parts in parallel and cached.
-
-    The footer kit is rendered with the parts (it does not depend on the page count).
-    """
-    documents = pack_sources(pack, rows_per_part)
-    *parts, kit = render_parts(documents, processes=processes, cache=cache)
-    return join_parts(parts, footer_kit(kit))
+def render_pack(pack: BoardPack, *, cache: bool = True, rows_per_part: int | None = None) -> bytes:
+    """A board pack (or exception report) as one tagged PDF, from parts, cached."""
+    parts = [part for _, part in walk_pack(pack, rows_per_part, cache=cache) if part.pages]
+    return join_parts(parts, footer_kit(load_or_render(footer_job(pack), cache=cache)))

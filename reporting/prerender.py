@@ -4,12 +4,17 @@ When a plan's actions change (an edit, an approved update, a cited review, an
 import), `plan_changed` asks for a refresh of its board pack: one `PackRefresh` row
 a plan, whose due time each further change pushes back (`REPORT_PRERENDER_DELAY`
 seconds, 30), so a burst of approvals makes one refresh, not one each. The worker's
-`refresh_pack` task then works out the pack's parts (as `reporting.pdf.render_pack`
+`refresh_pack` task then walks the pack's parts (as `reporting.pdf.render_pack`
 would print the plan's default pack today) and queues one `render_pack_part` task
-for each part that is not in the part cache. A part task takes a lock on its part
-(a file lock beside the cache, so two workers never render the same part; the
-second finds it taken and stops) and renders it into the cache. When the chair
-presses Download, every part is in the cache and the pack is only joined.
+for the first part that is not in the part cache, and one for the footer kit if it
+is not. A part can hand the rows of its mostly empty last page to the next part, so
+the next part's HTML is known only once this one is rendered: each part task, when
+done, queues the task of the next part still missing. The parts before an edit stay
+cached; after it, the walk re-renders only while the rows handed on keep changing.
+A part task takes a lock on its part (a file lock beside the cache, so two workers
+never render the same part; the second finds it taken and stops) and renders it
+into the cache. When the chair presses Download, every part is in the cache and the
+pack is only joined.
 
 The signals come from `actionplans` (model signals, and `actions_written` for bulk
 writes); `actionplans` never imports this module.
@@ -58,18 +63,36 @@ def plan_changed(plan_id: int) -> None:
     refresh_pack.using(run_after=due).enqueue(plan_id=plan_id)
 
 
-def pack_documents(plan: Plan) -> list[pdf.Source]:
-    """What `render_pack` renders for the plan's default pack today (HTML, tagged)."""
-    return pdf.pack_sources(selectors.board_pack(plans=[plan]))
+def missing_jobs(plan: Plan, *, kit: bool = True) -> list[pdf.PartJob]:
+    """What the worker renders next for the plan's default pack: the first part not in
+    the cache (the parts after it are known once it is rendered) and the footer kit,
+    if it is not cached either."""
+    pack = selectors.board_pack(plans=[plan])
+    jobs = [job for job, part in pdf.walk_pack(pack, render=False) if part is None]
+    footer = pdf.footer_job(pack)
+    if kit and not storage.part_path(footer.key).exists():
+        jobs.append(footer)
+    return jobs
+
+
+def queue_missing(plan: Plan, *, kit: bool = True) -> list[str]:
+    """Queue a `render_pack_part` task for each of `missing_jobs`; their keys."""
+    from .tasks import render_pack_part
+
+    keys = [job.key for job in missing_jobs(plan, kit=kit)]
+    for key in keys:
+        render_pack_part.enqueue(plan_id=plan.pk, key=key)
+    return keys
 
 
 def refresh(plan_id: int) -> list[str]:
-    """The worker's side of `plan_changed`: queue a task for each part not cached.
+    """The worker's side of `plan_changed`: queue the render of the first part not
+    cached (and of the footer kit). Returns the keys of the parts queued.
 
-    Returns the keys of the parts queued. Too early (a change came after the task was
-    queued): the task is queued again for the new due time and nothing else happens.
+    Too early (a change came after the task was queued): the task is queued again for
+    the new due time and nothing else happens.
     """
-    from .tasks import refresh_pack, render_pack_part
+    from .tasks import refresh_pack
 
     row = PackRefresh.objects.filter(plan_id=plan_id).first()
     if row is None:
@@ -84,16 +107,7 @@ def refresh(plan_id: int) -> list[str]:
     plan = Plan.objects.filter(pk=plan_id).first()
     if plan is None:
         return []
-    missing = [
-        key
-        for key in dict.fromkeys(
-            pdf.part_key(html, tagged=tagged) for html, tagged in pack_documents(plan)
-        )
-        if not storage.part_path(key).exists()
-    ]
-    for key in missing:
-        render_pack_part.enqueue(plan_id=plan_id, key=key)
-    return missing
+    return queue_missing(plan)
 
 
 @contextlib.contextmanager
@@ -114,16 +128,19 @@ def part_lock(key: str):
 
 
 def render_part(plan_id: int, key: str) -> str:
-    """Render one part of the plan's pack into the cache; what happened, in a word."""
+    """Render one part of the plan's pack into the cache, then queue the next part
+    missing; what happened, in a word."""
     with part_lock(key) as locked:
         if not locked:
             return "busy"  # another worker is rendering it
         if storage.part_path(key).exists():
             return "cached"
         plan = Plan.objects.filter(pk=plan_id).first()
-        documents = pack_documents(plan) if plan else []
-        for html, tagged in documents:
-            if pdf.part_key(html, tagged=tagged) == key:
-                pdf.cache_store(key, pdf.render_part(html, tagged=tagged))
-                return "rendered"
-        return "gone"  # the plan changed again: a newer refresh renders its parts
+        jobs = missing_jobs(plan) if plan else []
+        job = next((job for job in jobs if job.key == key), None)
+        if job is None:
+            return "gone"  # the plan changed again: a newer refresh renders its parts
+        pdf.cache_store(key, job.render())
+    if job.may_trim:  # a part with a part after it: that one is known now
+        queue_missing(plan, kit=False)
+    return "rendered"

@@ -1,8 +1,9 @@
 """Packs ready before they are asked for: changes make the worker re-render parts.
 
 A change of a plan's actions asks for one (debounced) refresh; the worker's refresh
-queues one task per part that changed; a part task renders into the part cache under
-a lock, so two workers never render the same part; the download then only joins.
+queues a task for the first part that changed, and each part task queues the next
+one missing; a part task renders into the part cache under a lock, so two workers
+never render the same part; the download then only joins.
 """
 
 import datetime
@@ -28,7 +29,21 @@ def queued(name: str) -> list[dict]:
 
 
 def keys_of(plan: Plan) -> list[str]:
-    return [pdf.part_key(html, tagged=tagged) for html, tagged in prerender.pack_documents(plan)]
+    """The keys of the plan's pack as it prints today, up to the first part not cached."""
+    pack = selectors.board_pack(plans=[plan])
+    return [job.key for job, _ in pdf.walk_pack(pack, render=False)] + [pdf.footer_job(pack).key]
+
+
+def run_queued_parts(plan: Plan) -> list[str]:
+    """Run the part tasks queued, and those they queue, as the worker would."""
+    done = []
+    while jobs := list(DBTaskResult.objects.filter(task_path="reporting.tasks.render_pack_part")):
+        for job in jobs:
+            key = job.args_kwargs["kwargs"]["key"]
+            job.delete()
+            assert prerender.render_part(plan.pk, key) == "rendered"
+            done.append(key)
+    return done
 
 
 def catch_up(plan: Plan) -> list[str]:
@@ -36,10 +51,7 @@ def catch_up(plan: Plan) -> list[str]:
     PackRefresh.objects.filter(plan=plan).update(due_at=timezone.now())
     keys = prerender.refresh(plan.pk)
     assert sorted(job["key"] for job in queued("render_pack_part")) == sorted(keys)
-    outcomes = [prerender.render_part(plan.pk, key) for key in keys]
-    assert outcomes == ["rendered"] * len(keys)
-    DBTaskResult.objects.filter(task_path="reporting.tasks.render_pack_part").delete()
-    return keys
+    return run_queued_parts(plan)
 
 
 @pytest.fixture(autouse=True)
@@ -121,9 +133,23 @@ def test_the_worker_renders_only_the_changed_part_and_the_download_only_joins(
     assert not PackRefresh.objects.exists()
 
 
+def test_the_worker_renders_the_parts_one_after_another_until_all_are_cached(seed, small_parts):
+    """Each part task queues the next part missing: a cold pack ends up wholly cached,
+    each part rendered once, and the download then renders nothing."""
+    plan = seed[CAP]
+    PackRefresh.objects.create(plan=plan, due_at=timezone.now())
+    first = prerender.refresh(plan.pk)
+    assert len(first) == 2  # the first part and the footer kit: the rest follow
+    rendered = run_queued_parts(plan)
+    keys = keys_of(plan)
+    assert sorted(rendered) == sorted(keys) and len(keys) >= 4
+    assert prerender.missing_jobs(plan) == []
+    assert pdf.render_pack_if_cached(selectors.board_pack(plans=[plan])) is not None
+
+
 def test_two_workers_never_render_the_same_part(seed, small_parts):
     plan = seed[CAP]
-    key = keys_of(plan)[1]
+    key = keys_of(plan)[0]
     with prerender.part_lock(key) as first:
         assert first
         assert prerender.render_part(plan.pk, key) == "busy"
@@ -134,7 +160,7 @@ def test_two_workers_never_render_the_same_part(seed, small_parts):
 
 def test_a_part_the_plan_no_longer_has_is_not_rendered(seed, small_parts):
     plan = seed[CAP]
-    key = keys_of(plan)[1]
+    key = keys_of(plan)[0]
     Action.objects.filter(plan=plan).update(text="Changed again")
     assert prerender.render_part(plan.pk, key) == "gone"
 
@@ -148,9 +174,7 @@ def test_a_big_pack_rendered_ahead_downloads_at_once(
     with django_capture_on_commit_callbacks(execute=True):
         action.text = "Run two Early Help forums a year."
         action.save()
-    PackRefresh.objects.filter(plan=plan).update(due_at=timezone.now())
-    for key in prerender.refresh(plan.pk):
-        prerender.render_part(plan.pk, key)
+    catch_up(plan)
 
     client.force_login(personas.chair)
     response = client.get(reverse("reporting:plan_pack", args=[CAP]))

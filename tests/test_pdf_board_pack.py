@@ -466,7 +466,7 @@ def test_a_pack_cut_into_many_parts_keeps_every_row_page_numbers_and_tags(seed):
     assert [row.ref for part in parts for chunk in part for row in chunk.rows] == [
         row.ref for row in pack.rows
     ]
-    data = pdf.render_pack(pack, rows_per_part=12, processes=2, cache=False)
+    data = pdf.render_pack(pack, rows_per_part=12, cache=False)
     pages = pages_text(data)
     for number, text in enumerate(pages, start=1):
         assert re.findall(r"Page(\d+)of(\d+)", squashed(text))[-1] == (

@@ -107,11 +107,11 @@ def test_using_a_cached_part_keeps_it(part_cache):
 
     html = "<html lang='en-GB'><head><title>Kept</title></head><body><p>Kept</p></body></html>"
     key = pdf.part_key(html)
-    pdf.render_parts([(html, True)])
+    pdf.load_or_render(pdf.PartJob(html))
     path = part_path(key)
     set_age(path, 150)
 
-    pdf.render_parts([(html, True)])  # served from the cache
+    pdf.load_or_render(pdf.PartJob(html))  # served from the cache
 
     assert time.time() - path.stat().st_mtime < 60
     assert prune_reports(part_days=120, now=NOW).parts == 0 and path.exists()
@@ -142,12 +142,12 @@ def test_a_part_used_from_the_local_copy_keeps_its_stored_copy(part_cache):
 
     html = "<html lang='en-GB'><head><title>Both</title></head><body><p>Both</p></body></html>"
     key = pdf.part_key(html)
-    pdf.render_parts([(html, True)])
+    pdf.load_or_render(pdf.PartJob(html))
     stored = default_storage.path(part_name(key))
     set_age(stored, 150)
     set_age(part_path(key), 150)
 
-    pdf.render_parts([(html, True)])  # read from this server's copy
+    pdf.load_or_render(pdf.PartJob(html))  # read from this server's copy
 
     assert time.time() - os.stat(default_storage.path(part_name(key))).st_mtime < 60
     assert prune_reports(part_days=120, now=NOW).parts == 0
