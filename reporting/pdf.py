@@ -56,8 +56,8 @@ logger = logging.getLogger(__name__)
 RENDERER_VERSION = "2"
 PDF_OPTIONS = {"pdf_variant": "pdf/ua-1"}
 DEFAULT_PART_ROWS = 40
-# Each part starts on a new page, so the last page of a part may be part-empty: a pack
-# of up to this many actions prints as one part; only big packs use parts (for speed).
+# A pack of up to this many actions prints as one part; only big packs use parts (so
+# that a re-print renders only the parts that changed).
 ONE_PART_ROWS = 150
 # A part's last page whose rows end above this share of the page is left off, its
 # rows moved to the next part (a page just at half is a gap in the pack too).
@@ -420,7 +420,7 @@ def _freeze_and_stop(document, pdf) -> None:
 
 
 def render_part(html: str, *, tagged: bool = True, may_trim: bool = False) -> Part:
-    """Render one HTML document to a joinable `Part` (runs in the worker processes).
+    """Render one HTML document to a joinable `Part`.
 
     `may_trim` (every part of a pack but the last): a mostly empty last page is left
     off when it holds only whole rows, and `kept_rows` says where the next part must
@@ -804,6 +804,7 @@ class _Join:
 
 def join_parts(parts: list[Part], kit: FooterKit) -> bytes:
     """One PDF from parts rendered apart: pages, structure, bookmarks, "Page X of Y"."""
+    parts = [part for part in parts if part.pages]  # a part all handed on to the next
     join = _Join(parts, kit)
     first_page = 0
     for index, part in enumerate(parts):
@@ -877,10 +878,10 @@ def render_pack_if_cached(pack: BoardPack) -> bytes | None:
     kit = cache_load(footer_job(pack).key)
     if kit is None or parts[-1] is None:
         return None
-    return join_parts([part for part in parts if part.pages], footer_kit(kit))
+    return join_parts(parts, footer_kit(kit))
 
 
 def render_pack(pack: BoardPack, *, cache: bool = True, rows_per_part: int | None = None) -> bytes:
     """A board pack (or exception report) as one tagged PDF, from parts, cached."""
-    parts = [part for _, part in walk_pack(pack, rows_per_part, cache=cache) if part.pages]
+    parts = [part for _, part in walk_pack(pack, rows_per_part, cache=cache)]
     return join_parts(parts, footer_kit(load_or_render(footer_job(pack), cache=cache)))
