@@ -16,6 +16,7 @@ import functools
 import hashlib
 import io
 import json
+import os
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
@@ -23,6 +24,12 @@ from dataclasses import dataclass, field
 from actionplans.models import RAG
 
 __all__ = ["Chart", "bar_chart", "line_chart", "RAG_COLOURS"]
+
+# numpy (under matplotlib) would otherwise start a BLAS thread pool that charts never
+# use; a process with threads must not fork, and board packs render in forked
+# workers (`reporting.pdf.walk_pack`). Set before matplotlib is first imported.
+for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_variable, "1")
 
 SVG_NS = "http://www.w3.org/2000/svg"
 ET.register_namespace("", SVG_NS)

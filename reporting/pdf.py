@@ -10,7 +10,9 @@ Two ways in, one WeasyPrint set-up (URL fetcher, PDF/UA-1 tagging, metadata):
   under a hash of its HTML: a quarterly pack changes only a few actions between
   prints, so re-printing renders only the parts that changed. Every part starts on a
   new page, so a part whose last page would be mostly empty leaves it off and hands
-  its rows to the next part (`walk_pack`): the parts are rendered in turn.
+  its rows to the next part (`walk_pack`). The parts are rendered ahead, on every
+  core, each at the start it has if no part before it hands rows on; a part whose
+  start moved is rendered again.
   The parts are then joined into one PDF with one structure tree (still a tagged
   PDF a screen reader can follow), one set of bookmarks, and "Page X of Y" stamped on
   every page once the total is known.
@@ -30,10 +32,14 @@ import gc
 import hashlib
 import logging
 import mimetypes
+import os
 import pickle
 import re
+import threading
 import zlib
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
+from multiprocessing import get_context
 from pathlib import Path
 from urllib import request
 from urllib.parse import unquote, unquote_to_bytes, urlsplit
@@ -62,6 +68,8 @@ ONE_PART_ROWS = 150
 # A part's last page whose rows end above this share of the page is left off, its
 # rows moved to the next part (a page just at half is a gap in the pack too).
 MOSTLY_EMPTY = 0.55
+# Rendering in worker processes pays off only with a few parts to share out.
+PARALLEL_MIN_PARTS = 3
 
 
 # Fetching: our static files and data: URLs only ------------------------------------------
@@ -847,29 +855,126 @@ def footer_job(pack: BoardPack) -> PartJob:
     return PartJob(html, tagged=tagged)
 
 
+def render_processes() -> int:
+    """How many worker processes a cold pack may render on (`REPORT_RENDER_PROCESSES`,
+    else one per core this process may use)."""
+    configured = getattr(settings, "REPORT_RENDER_PROCESSES", None)
+    return max(1, configured or os.process_cpu_count() or 1)
+
+
+class _Ahead:
+    """Parts rendered ahead, in forked worker processes, each at the start it has if no
+    part before it hands rows on (`part_spans`).
+
+    Most parts hand nothing on, so most guesses are right; a wrong one (the part before
+    kept rows back) is dropped and the part rendered again at its real start. Workers
+    are forked: they start at once with Django and WeasyPrint imported, only render
+    strings (no database) and leave without closing anything they inherited. The
+    main process only joins, which keeps its memory low. A process that runs other
+    threads is never forked (the child could deadlock on a lock one of them held);
+    nor is it worth it for fewer than `PARALLEL_MIN_PARTS` parts to render: those
+    are rendered here, in turn.
+    """
+
+    def __init__(self, guesses: list[tuple[PartJob, Part | None]], processes: int):
+        missing = sum(part is None for _, part in guesses)
+        self.pool = None
+        self.guesses: dict[int, tuple[PartJob, Part | Future | None]] = dict(enumerate(guesses))
+        if processes < 2 or missing < PARALLEL_MIN_PARTS or not _single_threaded():
+            return
+        self.pool = ProcessPoolExecutor(
+            max_workers=min(processes, missing), mp_context=get_context("fork")
+        )
+        for index, (job, part) in self.guesses.items():
+            if part is None:
+                self.guesses[index] = (job, self.pool.submit(render_part_job, job))
+
+    def take(self, index: int, job: PartJob) -> tuple[Part | None, bool]:
+        """The part for `job` (the `index`th): (part, rendered) if it was guessed
+        right, else (None, False): the caller loads or renders it."""
+        guessed, found = self.guesses.pop(index, (None, None))
+        if guessed is not job:
+            if isinstance(found, Future):
+                found.cancel()
+            return None, False
+        if isinstance(found, Future):
+            return found.result(), True
+        return found, False
+
+    def render(self, job: PartJob) -> Part:
+        if self.pool is None:
+            return job.render()
+        return self.pool.submit(render_part_job, job).result()
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _single_threaded() -> bool:
+    """No other thread runs in this process: Python's, or one a C library started
+    (Linux lists every thread in /proc; elsewhere only Python's are known)."""
+    try:
+        return len(os.listdir("/proc/self/task")) == 1
+    except OSError:
+        return threading.active_count() == 1
+
+
+def render_part_job(job: PartJob) -> Part:
+    return job.render()
+
+
 def walk_pack(
-    pack: BoardPack, rows_per_part: int | None = None, *, cache: bool = True, render: bool = True
+    pack: BoardPack,
+    rows_per_part: int | None = None,
+    *,
+    cache: bool = True,
+    render: bool = True,
+    processes: int | None = None,
 ):
     """Each part of the pack in order, as (job, part): from the cache, or rendered now.
 
     A part whose mostly empty last page was left off (`Part.kept_rows`) hands the rows
-    of that page to the next part, so each part's HTML is known only once the one
-    before it is rendered: the parts are rendered one after another. With
-    `render=False` the walk stops at the first part not in the cache, as (job, None):
-    the worker renders that one next (`reporting.prerender`).
+    of that page to the next part, so each part's HTML is known for sure only once the
+    one before it is rendered. The walk therefore renders every missing part ahead at
+    its usual start, in worker processes (`_Ahead`), and renders again only a part
+    whose start moved. With `render=False` the walk stops at the first part not in
+    the cache, as (job, None): the worker renders that one next (`reporting.prerender`).
     """
     spans = part_spans(pack, rows_per_part)
-    start = 0
-    for index, (_, end) in enumerate(spans):
-        last = index == len(spans) - 1
-        job = PartJob(part_html(pack, start, end, first=index == 0), may_trim=not last)
-        part = cache_load(job.key) if cache else None
-        if part is None and not render:
-            yield job, None
-            return
-        part = part or _render_into_cache(job, cache=cache)
-        yield job, part
-        start = end if part.kept_rows is None else start + part.kept_rows
+
+    def job_at(index: int, start: int) -> PartJob:
+        html = part_html(pack, start, spans[index][1], first=index == 0)
+        return PartJob(html, may_trim=index < len(spans) - 1)
+
+    def cached(job: PartJob) -> Part | None:
+        return cache_load(job.key) if cache else None
+
+    ahead = None
+    if render:
+        guesses = [job_at(index, start) for index, (start, _) in enumerate(spans)]
+        ahead = _Ahead([(job, cached(job)) for job in guesses], processes or render_processes())
+    try:
+        start = 0
+        for index, (usual_start, end) in enumerate(spans):
+            if ahead is not None and start == usual_start:
+                job = ahead.guesses[index][0]
+            else:
+                job = job_at(index, start)
+            part, rendered = ahead.take(index, job) if ahead else (None, False)
+            part = part or cached(job)
+            if part is None:
+                if not render:
+                    yield job, None
+                    return
+                part, rendered = ahead.render(job), True
+            if rendered and cache:
+                cache_store(job.key, part)
+            yield job, part
+            start = end if part.kept_rows is None else start + part.kept_rows
+    finally:
+        if ahead is not None:
+            ahead.close()
 
 
 def render_pack_if_cached(pack: BoardPack) -> bytes | None:
@@ -881,7 +986,14 @@ def render_pack_if_cached(pack: BoardPack) -> bytes | None:
     return join_parts(parts, footer_kit(kit))
 
 
-def render_pack(pack: BoardPack, *, cache: bool = True, rows_per_part: int | None = None) -> bytes:
+def render_pack(
+    pack: BoardPack,
+    *,
+    cache: bool = True,
+    rows_per_part: int | None = None,
+    processes: int | None = None,
+) -> bytes:
     """A board pack (or exception report) as one tagged PDF, from parts, cached."""
-    parts = [part for _, part in walk_pack(pack, rows_per_part, cache=cache)]
+    walk = walk_pack(pack, rows_per_part, cache=cache, processes=processes)
+    parts = [part for _, part in walk]
     return join_parts(parts, footer_kit(load_or_render(footer_job(pack), cache=cache)))

@@ -1,0 +1,57 @@
+"""A cold pack's parts are rendered ahead in worker processes, and come out exactly as
+when they are rendered one after another.
+
+The walk guesses each part's start as if no part before it handed rows on
+(`reporting.pdf.walk_pack`); a wrong guess must be rendered again at the right start.
+A process with other threads never forks, and the test runner's workers have threads,
+so the walk runs in a fresh Python process, as the background worker or gunicorn does.
+"""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SCRIPT = """
+import json, os, resource
+import django
+django.setup()
+from bench.bench_pdf import synthetic_pack
+from reporting import pdf
+
+pack = synthetic_pack(36)
+
+def walk(processes):
+    return [
+        [job.key, part.page_count, part.kept_rows]
+        for job, part in pdf.walk_pack(pack, 6, cache=False, processes=processes)
+    ]
+
+alone = walk(1)
+before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime
+ahead = walk(2)
+children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime - before
+print(json.dumps({"alone": alone, "ahead": ahead, "children_cpu": children}))
+"""
+
+
+def test_parts_rendered_ahead_in_worker_processes_match_parts_rendered_in_turn():
+    environment = os.environ | {"DJANGO_SETTINGS_MODULE": "config.settings", "TESTING": "1"}
+    result = subprocess.run(  # noqa: S603 - our own interpreter and script
+        [sys.executable, "-c", SCRIPT],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    found = json.loads(result.stdout.strip().splitlines()[-1])
+    assert found["children_cpu"] > 0  # the worker processes did the rendering
+    kept = [kept for _, _, kept in found["alone"]]
+    assert any(kept), "no part handed rows on: no wrong guess was tested"
+    # Same parts, same HTML (the key is its hash), same pages, same rows handed on.
+    assert found["ahead"] == found["alone"]
