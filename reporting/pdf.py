@@ -863,8 +863,8 @@ def render_processes() -> int:
 
 
 class _Ahead:
-    """Parts rendered ahead, in forked worker processes, each at the start it has if no
-    part before it hands rows on (`part_spans`).
+    """Parts rendered ahead, in forked worker processes, each at the start it has if the
+    part before it, when that one is still to render, hands no rows on (`part_spans`).
 
     Most parts hand nothing on, so most guesses are right; a wrong one (the part before
     kept rows back) is dropped and the part rendered again at its real start. Workers
@@ -950,14 +950,22 @@ def walk_pack(
     def cached(job: PartJob) -> Part | None:
         return cache_load(job.key) if cache else None
 
-    ahead = None
+    ahead, guessed_starts = None, []
     if render:
-        guesses = [job_at(index, start) for index, (start, _) in enumerate(spans)]
-        ahead = _Ahead([(job, cached(job)) for job in guesses], processes or render_processes())
+        # Each part's best guess: where the part before it, if cached, hands over; the
+        # usual start after a part still to render. A warm pack is all known here.
+        guesses, start = [], 0
+        for index, (_, end) in enumerate(spans):
+            job = job_at(index, start)
+            part = cached(job)
+            guesses.append((job, part))
+            guessed_starts.append(start)
+            start = end if part is None or part.kept_rows is None else start + part.kept_rows
+        ahead = _Ahead(guesses, processes or render_processes())
     try:
         start = 0
-        for index, (usual_start, end) in enumerate(spans):
-            if ahead is not None and start == usual_start:
+        for index, (_, end) in enumerate(spans):
+            if ahead is not None and start == guessed_starts[index]:
                 job = ahead.guesses[index][0]
             else:
                 job = job_at(index, start)

@@ -15,25 +15,34 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = """
-import json, os, resource
+import json, resource, shutil
 import django
 django.setup()
-from bench.bench_pdf import synthetic_pack
+from bench.bench_pdf import _empty_part_cache, synthetic_pack
 from reporting import pdf
 
 pack = synthetic_pack(36)
 
-def walk(processes):
+def walk(processes, cache):
     return [
         [job.key, part.page_count, part.kept_rows]
-        for job, part in pdf.walk_pack(pack, 6, cache=False, processes=processes)
+        for job, part in pdf.walk_pack(pack, 6, cache=cache, processes=processes)
     ]
 
-alone = walk(1)
-before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime
-ahead = walk(2)
-children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime - before
-print(json.dumps({"alone": alone, "ahead": ahead, "children_cpu": children}))
+def children_cpu():
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime
+
+folder = _empty_part_cache()
+alone = walk(1, cache=False)
+before = children_cpu()
+ahead = walk(2, cache=True)
+after = children_cpu()
+again = walk(2, cache=True)
+shutil.rmtree(folder)
+print(json.dumps({
+    "alone": alone, "ahead": ahead, "again": again,
+    "ahead_cpu": after - before, "again_cpu": children_cpu() - after,
+}))
 """
 
 
@@ -50,8 +59,11 @@ def test_parts_rendered_ahead_in_worker_processes_match_parts_rendered_in_turn()
     )
     assert result.returncode == 0, result.stderr[-2000:]
     found = json.loads(result.stdout.strip().splitlines()[-1])
-    assert found["children_cpu"] > 0  # the worker processes did the rendering
+    assert found["ahead_cpu"] > 0  # the worker processes did the rendering
     kept = [kept for _, _, kept in found["alone"]]
     assert any(kept), "no part handed rows on: no wrong guess was tested"
     # Same parts, same HTML (the key is its hash), same pages, same rows handed on.
     assert found["ahead"] == found["alone"]
+    # Printed again, every part comes from the cache: no guess is rendered again.
+    assert found["again"] == found["alone"]
+    assert found["again_cpu"] == 0
