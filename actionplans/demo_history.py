@@ -7,6 +7,12 @@ agency's lead reports progress and the business manager approves it, through the
 services (`round_open`, `update_submit`, `update_approve`, `round_close`), so the
 dashboards' trends and the as-at packs have something to show.
 
+Norfolk's composite plan is also in a round open now (opened ten days ago, updates due
+in eleven days): the partnership lead's updates are approved, the council lead's wait for
+approval (one was sent back with a reason), and the other leads have not replied yet,
+so the reply tracker, the approval queue and the response-rate chart have something
+to show. Stockton and Norfolk's other plans stay out of it, free for a round of your own.
+
 The services stamp every row with the clock (history dates, submitted, decided,
 closed), so each step runs with the clock moved back to its day (`time_machine`, a
 development dependency: `make run` installs it; production never runs this). Before
@@ -36,6 +42,17 @@ MEETINGS_DAYS_AGO = (273, 182, 91)
 BASELINE_DAYS_AGO = 365
 DEADLINE_BEFORE_MEETING = 14
 OPEN_BEFORE_DEADLINE = 21
+# The round open now: over this plan only, opened and due this many days from today.
+CURRENT_PLAN = "norfolk-cap-2017"
+CURRENT_OPENED_DAYS_AGO = 10
+CURRENT_DEADLINE_IN_DAYS = 11
+CURRENT_MEETING_IN_DAYS = 25
+CURRENT_APPROVED = "partnership-lead"  # replied, approved
+CURRENT_WAITING = "council-lead"  # replied, waiting for approval; the first one sent back
+CURRENT_RETURN_REASON = (
+    "Please say which teams the training reached and how many staff attended, so the "
+    "board can see the evidence of impact."
+)
 
 # Each action not complete in the seed follows one of these, a status a round.
 PATHS = [
@@ -128,7 +145,8 @@ def _report(round: Round, step: int, manager, leads: dict, deadline: datetime.da
 
 @transaction.atomic
 def load_demo_history(*, today: datetime.date | None = None) -> list[Round]:
-    """Three closed rounds a board over the seed plans; nothing if they are there."""
+    """Three closed rounds a board over the seed plans, and one open now over Norfolk's
+    composite plan; nothing for a board that has its demo rounds."""
     from .seeding import seed_files
 
     slugs = [path.stem for path in seed_files()]
@@ -165,10 +183,55 @@ def load_demo_history(*, today: datetime.date | None = None) -> list[Round]:
             changed |= set(_report(round, step, manager, leads, deadline))
             with _travel(meeting, hour=17):
                 created.append(round_close(round=round, by=manager, on=meeting))
-        # Today's history row for each action changed, so "as at today" is the plan now.
+        current = [plan for plan in board_plans if plan.slug == CURRENT_PLAN]
+        if current:
+            created.append(_current_round(board, current, manager, today))
+        # Today's history row for each action, so "as at today" is the plan now.
         _resave(
             Action.objects.filter(plan__in=board_plans),
             manager,
             f"Position after the demo rounds {DEMO_MARK}",
         )
     return created
+
+
+def _current_round(board, plans: list[Plan], manager, today: datetime.date) -> Round:
+    """The round open now: some leads have replied (approved, waiting, one returned)."""
+    opened = today - datetime.timedelta(days=CURRENT_OPENED_DAYS_AGO)
+    deadline = today + datetime.timedelta(days=CURRENT_DEADLINE_IN_DAYS)
+    meeting = today + datetime.timedelta(days=CURRENT_MEETING_IN_DAYS)
+    with _travel(opened):
+        round = round_open(
+            request=RoundRequest(
+                board=board,
+                name=f"{_quarter(meeting)} {DEMO_MARK}",
+                deadline=deadline,
+                meeting_date=meeting,
+                plans=plans,
+            ),
+            by=manager,
+            today=opened,
+        )
+    leads = _leads(board.pk)
+    actions = Action.objects.filter(round_items__round=round).order_by("position", "id")
+    replies = {CURRENT_APPROVED: [], CURRENT_WAITING: []}
+    with _travel(today - datetime.timedelta(days=3)):
+        for index, action in enumerate(actions):
+            lead = leads.get(action.lead_agency_id)
+            if lead is None or lead.username not in replies or action.is_complete:
+                continue
+            rag = PATHS[index % len(PATHS)][-1]
+            replies[lead.username].append(
+                services.update_submit(
+                    action=action,
+                    author=lead,
+                    rag=rag,
+                    progress=f"{PROGRESS[rag]} ({round.name})",
+                )
+            )
+    with _travel(today - datetime.timedelta(days=2), hour=15):
+        for update in replies[CURRENT_APPROVED]:
+            services.update_approve(update=update, approver=manager)
+        for update in replies[CURRENT_WAITING][:1]:
+            services.update_return(update=update, manager=manager, reason=CURRENT_RETURN_REASON)
+    return round
