@@ -11,8 +11,8 @@ Two ways in, one WeasyPrint set-up (URL fetcher, PDF/UA-1 tagging, metadata):
   prints, so re-printing renders only the parts that changed. Every part starts on a
   new page, so a part whose last page would be mostly empty leaves it off and hands
   its rows to the next part (`walk_pack`). The parts are rendered ahead, on every
-  core, each at the start it has if no part before it hands rows on; a part whose
-  start moved is rendered again.
+  core, each at its best guess of its start; a part whose start moved is rendered
+  again as soon as that is known.
   The parts are then joined into one PDF with one structure tree (still a tagged
   PDF a screen reader can follow), one set of bookmarks, and "Page X of Y" stamped on
   every page once the total is known.
@@ -37,7 +37,7 @@ import pickle
 import re
 import threading
 import zlib
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
@@ -863,48 +863,117 @@ def render_processes() -> int:
 
 
 class _Ahead:
-    """Parts rendered ahead, in forked worker processes, each at the start it has if the
-    part before it, when that one is still to render, hands no rows on (`part_spans`).
+    """The parts of a walk, rendered ahead in forked worker processes.
 
-    Most parts hand nothing on, so most guesses are right; a wrong one (the part before
-    kept rows back) is dropped and the part rendered again at its real start. Workers
-    are forked: they start at once with Django and WeasyPrint imported, only render
-    strings (no database) and leave without closing anything they inherited. The
-    main process only joins, which keeps its memory low. A process that runs other
-    threads is never forked (the child could deadlock on a lock one of them held);
-    nor is it worth it for fewer than `PARALLEL_MIN_PARTS` parts to render: those
-    are rendered here, in turn.
+    Each part has a best guess of where it starts: where the part before it hands
+    over, as far as that one is known (from the cache, or rendered at its own best
+    guess), else that part's usual end (`part_spans`). The workers always take the
+    lowest part whose guess is neither rendered nor being rendered, so they work
+    along the pack as the walk does; when a part turns out to hand rows on, the next
+    part's guess moves at once and that part is rendered at its new start as soon as
+    a worker is free, without waiting for the walk to reach it. A part rendered at a
+    start that proved wrong is dropped. Guesses (each a part's HTML) are made as the
+    workers need them, so the first part is rendering while this process writes the
+    HTML of the others.
+
+    Workers are forked when the first part is sent, and only if `processes` is 2 or
+    more and the pack has `PARALLEL_MIN_PARTS` parts: they start at once with Django
+    and WeasyPrint imported, only render strings (no database) and leave without
+    closing anything they inherited. This process only joins, which keeps its memory
+    low. A process that runs other threads is never forked (the child could deadlock
+    on a lock one of them held): there, and for a small pack, the parts are rendered
+    here, in turn.
     """
 
-    def __init__(self, guesses: list[tuple[PartJob, Part | None]], processes: int):
-        missing = sum(part is None for _, part in guesses)
+    def __init__(self, spans, job_at, cached, processes: int):
+        self.spans, self.job_at, self.cached = spans, job_at, cached
+        self.guess = [0]  # the first part's is sure; the others' are made as needed
+        self.jobs: dict[tuple[int, int], PartJob] = {}
+        self.done: dict[tuple[int, int], tuple[Part, bool]] = {}  # (part, rendered here)
+        self.absent: set[tuple[int, int]] = set()  # not in the cache
+        self.running: dict[Future, tuple[int, int]] = {}
         self.pool = None
-        self.guesses: dict[int, tuple[PartJob, Part | Future | None]] = dict(enumerate(guesses))
-        if processes < 2 or missing < PARALLEL_MIN_PARTS or not _single_threaded():
-            return
-        self.pool = ProcessPoolExecutor(
-            max_workers=min(processes, missing), mp_context=get_context("fork")
+        self.slots = min(processes, len(spans))
+        if processes < 2 or len(spans) < PARALLEL_MIN_PARTS or not _single_threaded():
+            self.slots = 0
+
+    def part(self, index: int, start: int) -> tuple[PartJob, Part, bool]:
+        """The `index`th part at its real `start`, as (job, part, rendered now)."""
+        while len(self.guess) <= index:
+            self._guess_next()
+        if self.guess[index] != start:
+            self._guess(index, start)
+        key = (index, start)
+        self._fill()  # keep the workers busy while this process stores and joins
+        while not self._known(key):
+            if not self.running:  # no workers: render it here
+                self._rendered(key, self.job(key).render())
+                break
+            finished, _ = wait(self.running, return_when=FIRST_COMPLETED)
+            for future in finished:
+                self._rendered(self.running.pop(future), future.result())
+            self._fill()
+        part, rendered = self.done[key]
+        return self.job(key), part, rendered
+
+    def job(self, key: tuple[int, int]) -> PartJob:
+        if key not in self.jobs:
+            self.jobs[key] = self.job_at(*key)
+        return self.jobs[key]
+
+    def _known(self, key: tuple[int, int]) -> bool:
+        if key in self.done:
+            return True
+        if key in self.absent:
+            return False
+        part = self.cached(self.job(key))
+        if part is None:
+            self.absent.add(key)
+            return False
+        self.done[key] = (part, False)
+        return True
+
+    def _next_start(self, index: int, start: int, part: Part) -> int:
+        return self.spans[index][1] if part.kept_rows is None else start + part.kept_rows
+
+    def _guess_next(self) -> None:
+        """The next part's first guess: after the last guessed one, if it is known."""
+        index = len(self.guess) - 1
+        key = (index, self.guess[index])
+        known = self._known(key)
+        self.guess.append(
+            self._next_start(*key, self.done[key][0]) if known else self.spans[index][1]
         )
-        for index, (job, part) in self.guesses.items():
-            if part is None:
-                self.guesses[index] = (job, self.pool.submit(render_part_job, job))
 
-    def take(self, index: int, job: PartJob) -> tuple[Part | None, bool]:
-        """The part for `job` (the `index`th): (part, rendered) if it was guessed
-        right, else (None, False): the caller loads or renders it."""
-        guessed, found = self.guesses.pop(index, (None, None))
-        if guessed is not job:
-            if isinstance(found, Future):
-                found.cancel()
-            return None, False
-        if isinstance(found, Future):
-            return found.result(), True
-        return found, False
+    def _guess(self, index: int, start: int) -> None:
+        """Part `index` starts at `start` as far as is known; so, perhaps, do the next."""
+        while True:
+            self.guess[index] = start
+            if index + 1 >= len(self.guess) or not self._known((index, start)):
+                return
+            part = self.done[index, start][0]
+            index, start = index + 1, self._next_start(index, start, part)
 
-    def render(self, job: PartJob) -> Part:
-        if self.pool is None:
-            return job.render()
-        return self.pool.submit(render_part_job, job).result()
+    def _rendered(self, key: tuple[int, int], part: Part) -> None:
+        self.done[key] = (part, True)
+        index, start = key
+        if self.guess[index] == start and index + 1 < len(self.guess):
+            self._guess(index + 1, self._next_start(index, start, part))
+
+    def _fill(self) -> None:
+        """Send the lowest parts still to render to the free workers."""
+        index = 0
+        while len(self.running) < self.slots and index < len(self.spans):
+            if index == len(self.guess):
+                self._guess_next()
+            key = (index, self.guess[index])
+            if not self._known(key) and key not in self.running.values():
+                if self.pool is None:
+                    self.pool = ProcessPoolExecutor(
+                        max_workers=self.slots, mp_context=get_context("fork")
+                    )
+                self.running[self.pool.submit(render_part_job, self.job(key))] = key
+            index += 1
 
     def close(self) -> None:
         if self.pool is not None:
@@ -936,9 +1005,10 @@ def walk_pack(
 
     A part whose mostly empty last page was left off (`Part.kept_rows`) hands the rows
     of that page to the next part, so each part's HTML is known for sure only once the
-    one before it is rendered. The walk therefore renders every missing part ahead at
-    its usual start, in worker processes (`_Ahead`), and renders again only a part
-    whose start moved. With `render=False` the walk stops at the first part not in
+    one before it is rendered. The walk therefore renders the missing parts ahead, in
+    worker processes (`_Ahead`), each at its best guess of its start, and moves a
+    guess (and renders that part again) as soon as the part before it is found to
+    hand rows on. With `render=False` the walk stops at the first part not in
     the cache, as (job, None): the worker renders that one next (`reporting.prerender`).
     """
     spans = part_spans(pack, rows_per_part)
@@ -950,39 +1020,27 @@ def walk_pack(
     def cached(job: PartJob) -> Part | None:
         return cache_load(job.key) if cache else None
 
-    ahead, guessed_starts = None, []
-    if render:
-        # Each part's best guess: where the part before it, if cached, hands over; the
-        # usual start after a part still to render. A warm pack is all known here.
-        guesses, start = [], 0
+    if not render:
+        start = 0
         for index, (_, end) in enumerate(spans):
             job = job_at(index, start)
             part = cached(job)
-            guesses.append((job, part))
-            guessed_starts.append(start)
-            start = end if part is None or part.kept_rows is None else start + part.kept_rows
-        ahead = _Ahead(guesses, processes or render_processes())
+            yield job, part
+            if part is None:
+                return
+            start = end if part.kept_rows is None else start + part.kept_rows
+        return
+    ahead = _Ahead(spans, job_at, cached, processes or render_processes())
     try:
         start = 0
         for index, (_, end) in enumerate(spans):
-            if ahead is not None and start == guessed_starts[index]:
-                job = ahead.guesses[index][0]
-            else:
-                job = job_at(index, start)
-            part, rendered = ahead.take(index, job) if ahead else (None, False)
-            part = part or cached(job)
-            if part is None:
-                if not render:
-                    yield job, None
-                    return
-                part, rendered = ahead.render(job), True
+            job, part, rendered = ahead.part(index, start)
             if rendered and cache:
                 cache_store(job.key, part)
             yield job, part
             start = end if part.kept_rows is None else start + part.kept_rows
     finally:
-        if ahead is not None:
-            ahead.close()
+        ahead.close()
 
 
 def render_pack_if_cached(pack: BoardPack) -> bytes | None:
