@@ -142,25 +142,60 @@ def _queries(client, url) -> int:
 
 
 def test_dashboard_queries_do_not_grow_with_the_actions(client, personas, seed, open_round):
-    plan = seed["norfolk-cap-2017"]
-    open_round([plan])
+    from actionplans import services
+    from actionplans.models import ActionSource, RoundAction
+
+    board = seed["norfolk-cap-2017"].board
+    plans = list(board.plans.order_by("title"))
+    opened = open_round(plans)
+    health = Agency.objects.get(board=board, short_name="Health")
+    # One reply in before the first count, so every path of the tracker is taken both times.
+    services.update_submit(
+        action=Action.objects.get(plan__slug="norfolk-cap-2017", ref="2.1"),
+        author=personas.health_lead,
+        rag=RAG.AMBER,
+        progress="Audit under way.",
+    )
     client.force_login(personas.viewer)
     url = _board_url()
     client.get(url)  # warm the session and caches
     before = _queries(client, url)
-    template = Action.objects.filter(plan=plan).first()
+    owed_before = sum(row[1][0] for row in _dashboard_charts(personas, board)["response"].rows)
+    agencies = list(Agency.objects.filter(board=board).order_by("short_name"))
+    reviews = list(board.reviews.order_by("reference"))
     for number in range(40):
-        Action.objects.create(
+        plan = plans[number % len(plans)]
+        template = Action.objects.filter(plan=plan).first()
+        agency = health if number % 4 == 0 else agencies[number % len(agencies)]
+        action = Action.objects.create(
             plan=plan,
             theme=template.theme,
             ref=f"9.{number}",
             text=f"Extra action {number}",
-            lead_agency=template.lead_agency,
+            lead_agency=agency,
             rag=RAG.RED if number % 2 else RAG.GREEN,
+            target_text="March 2016" if number % 3 else "December 2099",
             position=1000 + number,
         )
-    assert Action.objects.filter(plan__board=plan.board).count() > 40
+        if number % 5 == 0:
+            action.move_target("January 2100")
+            action.save()
+        ActionSource.objects.create(action=action, review=reviews[number % len(reviews)])
+        # The action joins the open round: it owes an update too...
+        RoundAction.objects.create(round=opened, action=action, agency=agency)
+        if agency == health and number % 8 == 0:
+            # ...and some have sent one.
+            services.update_submit(
+                action=action, author=personas.health_lead, rag=RAG.AMBER, progress="Started."
+            )
+    assert Action.objects.filter(plan__board=board).count() > 100
+    response = _dashboard_charts(personas, board)["response"]
+    assert sum(row[1][0] for row in response.rows) == owed_before + 40
     assert _queries(client, url) == before
+
+
+def _dashboard_charts(personas, board):
+    return dashboard(user=personas.viewer, board=board).charts
 
 
 def test_board_pack_prints_the_charts_on_a_summary_page_after_the_cover(seed):

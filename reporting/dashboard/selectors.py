@@ -94,7 +94,9 @@ def _statuses(rows) -> list[str]:
 
 
 def _most(counters: dict, key) -> tuple[str, int]:
-    best = max(counters, key=lambda name: (key(counters[name]), name), default=None)
+    """The name with the highest `key`, the first in alphabetical order on a tie (as the
+    overdue chart and the reviews furthest behind break theirs)."""
+    best = min(counters, key=lambda name: (-key(counters[name]), name), default=None)
     return (best, key(counters[best])) if best is not None else ("", 0)
 
 
@@ -145,6 +147,24 @@ def _theme(row, multi_plan: bool) -> str:
     return f"{row.theme_title} ({row.plan_title})" if multi_plan else row.theme_title
 
 
+GENERIC_GROUPING = ("Theme, finding or recommendation", "theme or finding")
+
+
+def _grouping(rows) -> tuple[str, str]:
+    """(heading, noun) for the chart by theme: the plan's own word for the parts it
+    groups its actions in ("Recommendation", "Strategic priority", "Theme"), as the
+    pack's summary tables name them (`selectors.grouping_word`); the generic words when
+    the plans shown group theirs differently."""
+    by_plan: dict[str, list] = defaultdict(list)
+    for row in rows:
+        by_plan[row.plan_slug].append(row)
+    words = {selectors.grouping_word(plan_rows) for plan_rows in by_plan.values()}
+    if len(words) != 1:
+        return GENERIC_GROUPING
+    word = words.pop()
+    return word, word.lower()
+
+
 def _overdue_chart(rows) -> Chart:
     overdue, slipped = Counter(), Counter()
     agencies = []
@@ -191,13 +211,9 @@ def row_charts(rows, *, multi_plan: bool, label) -> dict[str, Chart]:
         charts["plan"] = _rag_chart(
             "plan", rows, label, by=lambda r: r.plan_title, heading="Plan", noun="plan"
         )
+    heading, noun = _grouping(rows)
     charts["theme"] = _rag_chart(
-        "theme",
-        rows,
-        label,
-        by=lambda r: _theme(r, multi_plan),
-        heading="Theme, finding or recommendation",
-        noun="theme or finding",
+        "theme", rows, label, by=lambda r: _theme(r, multi_plan), heading=heading, noun=noun
     )
     charts["agency"] = _rag_chart(
         "agency", rows, label, by=_agency, heading="Lead agency", noun="lead agency"
