@@ -1,7 +1,10 @@
 """Board packs ready before they are asked for: the worker re-renders changed parts.
 
 When a plan's actions change (an edit, an approved update, a cited review, an
-import), `plan_changed` asks for a refresh of its board pack: one `PackRefresh` row
+import), or something the pack prints beside them (the plan's title, introduction or
+RAG legend, its board's name, a theme or objective, an action's lead agency, a cited
+review or finding: `reporting.apps.plans_printing` says which plans print it),
+`plan_changed` asks for a refresh of its board pack: one `PackRefresh` row
 a plan, whose due time each further change pushes back (`REPORT_PRERENDER_DELAY`
 seconds, 30), so a burst of approvals makes one refresh, not one each. The worker's
 `refresh_pack` task then walks the pack's parts (as `reporting.pdf.render_pack`
@@ -16,8 +19,9 @@ never render the same part; the second finds it taken and stops) and renders it
 into the cache. When the chair presses Download, every part is in the cache and the
 pack is only joined.
 
-The signals come from `actionplans` (model signals, and `actions_written` for bulk
-writes); `actionplans` never imports this module.
+The signals come from `actionplans` and `reviews` (model signals, and
+`actions_written` for an import's bulk writes); neither imports this module, and
+this module only reads their models.
 """
 
 from __future__ import annotations
@@ -46,7 +50,8 @@ def delay() -> datetime.timedelta:
 
 
 def plan_changed(plan_id: int) -> None:
-    """A plan's actions changed: render its pack again once the changes stop coming."""
+    """Something the plan's pack prints changed: render it again once the changes stop
+    coming."""
     due = timezone.now() + delay()
     try:
         with transaction.atomic():

@@ -2,14 +2,21 @@
 
 They prove the pages work for a person: signing in, reporting progress, approving,
 filtering with htmx, the same filters with JavaScript off, and no WCAG 2.2 A/AA
-violations that axe can find on the pages of the journey.
+violations that axe can find on the pages of the journey, nor an id used twice
+(counted in the page: axe 4.14's duplicate-id rules are deprecated and off).
+
+Every page a journey opens must be of a view in `test_unique_ids.JOURNEY_VIEWS`,
+whose pages that test scans for repeated ids without a browser: a journey that
+opens a new kind of page fails until the page is added there.
 """
 
 import os
 import shutil
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
+from test_unique_ids import JOURNEY_VIEWS, view_of
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
@@ -48,13 +55,42 @@ def browser():
 
 
 @pytest.fixture
-def open_page(browser, live_server, seed):
+def pages_opened(live_server):
+    """Every address the journey's pages go to; afterwards, each must be a page of a
+    view in JOURNEY_VIEWS (so test_unique_ids scans one like it)."""
+    opened: list[str] = []
+    yield opened
+    origin = urlsplit(live_server.url).netloc
+    views = {view_of(url): url for url in opened if urlsplit(url).netloc == origin}
+    unscanned = {view: url for view, url in views.items() if view not in JOURNEY_VIEWS}
+    assert not unscanned, f"add these to test_unique_ids.JOURNEY_VIEWS and scan them: {unscanned}"
+
+
+def new_context(browser, pages_opened, **options):
+    """A browser context whose pages note every address they go to in `pages_opened`."""
+    context = browser.new_context(**options)
+
+    def watch(page):
+        page.on(
+            "framenavigated", lambda frame: frame.parent_frame or pages_opened.append(frame.url)
+        )
+
+    context.on("page", watch)
+    return context
+
+
+@pytest.fixture
+def open_page(browser, live_server, seed, pages_opened):
     contexts = []
 
     def open_as(username, *, javascript=True, width=None):
         viewport = {"width": width, "height": 900} if width else None
-        context = browser.new_context(
-            java_script_enabled=javascript, bypass_csp=False, viewport=viewport
+        context = new_context(
+            browser,
+            pages_opened,
+            java_script_enabled=javascript,
+            bypass_csp=False,
+            viewport=viewport,
         )
         contexts.append(context)
         page = context.new_page()
@@ -71,14 +107,24 @@ def open_page(browser, live_server, seed):
 
 
 def axe_violations(page):
-    """Run axe in the page (through the devtools protocol, so the CSP does not apply)."""
+    """Run axe in the page (through the devtools protocol, so the CSP does not apply),
+    and count its ids: "duplicate-id: x" for an id more than one element has."""
     page.evaluate(AXE.read_text(encoding="utf-8"))
     result = page.evaluate(
         """async () => (await axe.run(document, {runOnly: {type: 'tag',
             values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']}})).violations
             .map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).slice(0, 3).join(', '))"""
     )
-    return result
+    repeated = page.evaluate(
+        """() => {
+            const counts = new Map();
+            for (const element of document.querySelectorAll('[id]')) {
+                if (element.id) counts.set(element.id, (counts.get(element.id) || 0) + 1);
+            }
+            return [...counts].filter(([, count]) => count > 1).map(([id]) => id).sort();
+        }"""
+    )
+    return result + [f"duplicate-id: {value}" for value in repeated]
 
 
 def test_lead_reports_progress_and_manager_approves(open_page, live_server):
@@ -157,7 +203,7 @@ def test_manager_adds_a_person_and_the_pages_have_no_accessibility_violations(
 
 
 def test_manager_sets_up_two_factor_sign_in_and_signs_in_with_a_code(
-    browser, live_server, seed, settings
+    browser, live_server, seed, settings, pages_opened
 ):
     import base64
     import time
@@ -180,7 +226,7 @@ def test_manager_sets_up_two_factor_sign_in_and_signs_in_with_a_code(
         page.click("button[type=submit]")
         return page
 
-    context = browser.new_context()
+    context = new_context(browser, pages_opened)
     page = sign_in(context)
     page.wait_for_url("**/account/two-factor/set-up/**")
     assert axe_violations(page) == []
@@ -194,7 +240,7 @@ def test_manager_sets_up_two_factor_sign_in_and_signs_in_with_a_code(
     page.wait_for_url(f"{live_server.url}/actions/")
     context.close()
 
-    context = browser.new_context(java_script_enabled=False)
+    context = new_context(browser, pages_opened, java_script_enabled=False)
     page = sign_in(context)
     page.wait_for_url("**/account/two-factor/code/**")
     page.get_by_label("Code").fill(app_code(key, steps_ahead=1))

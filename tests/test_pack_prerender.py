@@ -7,20 +7,27 @@ never render the same part; the download then only joins.
 """
 
 import datetime
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 from samples import pdf_text
+from test_import_samples import CASE_PLAN, make_board, xlsx_bytes
 
 from actionplans import signals
-from actionplans.models import Action, Plan, ProgressUpdate, UpdateStatus
+from actionplans.models import Action, Agency, Objective, Plan, ProgressUpdate, UpdateStatus
 from reporting import pdf, prerender, selectors, storage
 from reporting.models import PackRefresh, RenderedReport
+from reviews.models import Board, Finding, Review
 
 pytestmark = pytest.mark.django_db
 CAP = "norfolk-cap-2017"
+CASE_L = "norfolk-scr-case-l-2014"
+# A Monday morning; the clock stands still (tick=False) unless a test moves it.
+START = datetime.datetime(2026, 3, 2, 9, 0, tzinfo=datetime.UTC)
 
 
 def queued(name: str) -> list[dict]:
@@ -68,18 +75,24 @@ def small_parts(settings, tmp_path):
     settings.REPORT_CACHE_DIR = tmp_path / "parts"
 
 
-def test_changes_ask_for_one_refresh_however_many(seed, django_capture_on_commit_callbacks):
+def test_changes_ask_for_one_refresh_however_many(
+    seed, time_machine, django_capture_on_commit_callbacks
+):
     plan = seed[CAP]
     action = plan.actions.get(ref="2.4")
+    time_machine.move_to(START, tick=False)
     with django_capture_on_commit_callbacks(execute=True):
         action.text = "First"
         action.save()
-    first = PackRefresh.objects.get(plan=plan).due_at
-    for words in ("Second", "Third"):
+    assert PackRefresh.objects.get(plan=plan).due_at == START + prerender.delay()
+    for seconds, words in ((5, "Second"), (12, "Third")):
+        time_machine.shift(datetime.timedelta(seconds=seconds))
         with django_capture_on_commit_callbacks(execute=True):
             action.text = words
             action.save()
-    assert PackRefresh.objects.get(plan=plan).due_at >= first  # pushed back
+    last = START + datetime.timedelta(seconds=17)
+    # Pushed back to the delay after the last change: strictly later than at first.
+    assert PackRefresh.objects.get(plan=plan).due_at == last + prerender.delay()
     assert queued("refresh_pack") == [{"plan_id": plan.pk}]
 
 
@@ -102,15 +115,148 @@ def test_an_approved_update_and_an_import_ask_for_a_refresh(
     assert set(PackRefresh.objects.values_list("plan_id", flat=True)) == {plan.pk, other.pk}
 
 
-def test_a_refresh_waits_while_changes_keep_coming(seed, django_capture_on_commit_callbacks):
+def refresh_tasks() -> list[tuple[dict, datetime.datetime]]:
+    rows = DBTaskResult.objects.filter(task_path="reporting.tasks.refresh_pack", status="READY")
+    return [(row.args_kwargs["kwargs"], row.run_after) for row in rows]
+
+
+def test_a_refresh_waits_while_changes_keep_coming(
+    seed, small_parts, time_machine, django_capture_on_commit_callbacks
+):
+    """The refresh task, queued for the delay after the first change, finds a later
+    change pushed the refresh back: it queues itself again for then, and only then
+    queues the parts."""
     plan = seed[CAP]
+    action = plan.actions.get(ref="2.4")
+    wait = prerender.delay()
+    time_machine.move_to(START, tick=False)
     with django_capture_on_commit_callbacks(execute=True):
-        plan.actions.first().save()
+        action.text = "First"
+        action.save()
+    assert refresh_tasks() == [({"plan_id": plan.pk}, START + wait)]
+    time_machine.shift(datetime.timedelta(seconds=20))
+    with django_capture_on_commit_callbacks(execute=True):
+        action.text = "Second"
+        action.save()
+    due = START + datetime.timedelta(seconds=20) + wait
+    assert PackRefresh.objects.get(plan=plan).due_at == due > START + wait
+    assert refresh_tasks() == [({"plan_id": plan.pk}, START + wait)]  # still one task
     DBTaskResult.objects.all().delete()
-    assert prerender.refresh(plan.pk) == []  # not due yet: queued again for later
-    assert queued("refresh_pack") == [{"plan_id": plan.pk}]
+
+    time_machine.move_to(START + wait, tick=False)  # the task runs: too early now
+    assert prerender.refresh(plan.pk) == []
+    assert refresh_tasks() == [({"plan_id": plan.pk}, due)]  # queued again for then
     assert queued("render_pack_part") == []
-    assert PackRefresh.objects.filter(plan=plan).exists()
+    assert PackRefresh.objects.get(plan=plan).due_at == due
+
+    time_machine.move_to(due, tick=False)  # the task runs again: due now
+    keys = prerender.refresh(plan.pk)
+    assert keys and sorted(job["key"] for job in queued("render_pack_part")) == sorted(keys)
+    assert not PackRefresh.objects.filter(plan=plan).exists()
+
+
+def test_a_real_import_asks_for_a_refresh_of_the_plan_it_wrote(
+    seed, tmp_path, django_capture_on_commit_callbacks
+):
+    """The import writes in bulk (no model signals): its `actions_written`, sent once
+    the import commits, is what asks for the refresh. A re-import that changes a row
+    asks again."""
+    board = make_board()
+    path = tmp_path / "child-q.xlsx"
+
+    def import_plan(rows):
+        path.write_bytes(xlsx_bytes(rows))
+        out = StringIO()
+        with django_capture_on_commit_callbacks(execute=True):
+            call_command(
+                "import_plan", str(path), "--title", "Child Q plan", "--kind", "scr",
+                "--board", board.slug, "--plan-slug", "child-q", stdout=out, stderr=StringIO(),
+            )  # fmt: skip
+        return out.getvalue()
+
+    assert "Imported into new plan child-q: 4 created" in import_plan(CASE_PLAN)
+    plan = Plan.objects.get(slug="child-q")
+    assert list(PackRefresh.objects.values_list("plan_id", flat=True)) == [plan.pk]
+    assert queued("refresh_pack") == [{"plan_id": plan.pk}]
+
+    PackRefresh.objects.all().delete()
+    DBTaskResult.objects.all().delete()
+    changed = [list(row) for row in CASE_PLAN]
+    changed[4][6] = "Protocol agreed by every agency"  # 1.1's progress
+    assert "1 updated" in import_plan(changed)
+    assert list(PackRefresh.objects.values_list("plan_id", flat=True)) == [plan.pk]
+
+
+def _rename(field, words):
+    def edit(instance):
+        setattr(instance, field, words)
+        return instance
+
+    return edit
+
+
+# A record printed beside the actions, an edit of it, and the plans whose packs print it.
+PRINTED = {
+    "board name": (
+        lambda seed: Board.objects.get(slug="stockton"),
+        _rename("name", "Stockton-on-Tees Safeguarding Children Partnership"),
+        {"stockton-ofsted-cp-2013", "stockton-jtai-neglect-2018"},
+    ),
+    "plan title": (lambda seed: seed[CAP], _rename("title", "Composite plan, 2017"), {CAP}),
+    "plan RAG legend": (
+        lambda seed: seed[CAP],
+        lambda plan: _rename("rag_legend", {**plan.rag_legend, "red": "Stuck"})(plan),
+        {CAP},
+    ),
+    "plan introduction": (
+        lambda seed: seed[CAP],
+        _rename("introduction", "The board agreed this plan in January 2017."),
+        {CAP},
+    ),
+    "theme": (
+        lambda seed: seed[CAP].themes.filter(actions__isnull=False).first(),
+        _rename("title", "Hearing the voice of the child"),
+        {CAP},
+    ),
+    "objective": (
+        lambda seed: Objective.objects.filter(plan__slug=CASE_L, actions__isnull=False).first(),
+        _rename("text", "Children at risk of neglect are seen early."),
+        {CASE_L},
+    ),
+    "lead agency": (
+        lambda seed: Agency.objects.get(board__slug="norfolk", short_name="Health"),
+        _rename("short_name", "Health (NHS)"),
+        {CAP, CASE_L},
+    ),
+    "review": (
+        lambda seed: Review.objects.get(board__slug="norfolk", reference="Case L"),
+        _rename("reference", "Case L (2014)"),
+        {CAP, CASE_L},
+    ),
+    "finding": (
+        lambda seed: Finding.objects.get(review__reference="Case L", number="6"),
+        _rename("number", "6a"),
+        {CAP, CASE_L},
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", PRINTED)
+def test_an_edit_of_what_the_pack_prints_asks_for_a_refresh_of_its_plans_only(
+    seed, kind, django_capture_on_commit_callbacks
+):
+    read, edit, slugs = PRINTED[kind]
+    plans = [seed[slug] for slug in sorted(slugs)]
+    before = {plan.slug: selectors.board_pack(plans=[plan]).fingerprint() for plan in plans}
+    instance = read(seed)
+    with django_capture_on_commit_callbacks(execute=True):
+        edit(instance).save()
+    refreshed = set(PackRefresh.objects.values_list("plan__slug", flat=True))
+    assert refreshed == slugs  # and no other plan's
+    assert sorted(job["plan_id"] for job in queued("refresh_pack")) == sorted(p.pk for p in plans)
+    # The packs print the edit: each needs its refresh.
+    after = {plan.slug: selectors.board_pack(plans=[plan]).fingerprint() for plan in plans}
+    assert all(after[slug] != before[slug] for slug in slugs)
 
 
 def test_the_worker_renders_only_the_changed_part_and_the_download_only_joins(

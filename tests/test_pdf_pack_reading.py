@@ -248,7 +248,18 @@ def test_the_reports_page_offers_a_whole_board_pack(client, personas, seed):
     assert f"Composite board report: {norfolk.count()} plans" in text
 
 
-def test_changes_since_a_day_include_that_day(seed):
+@pytest.mark.parametrize(
+    "meeting",
+    [
+        pytest.param(datetime.date(2025, 3, 4), id="winter"),  # London is on UTC
+        # Summer time: London's midnight is 23:00 UTC the day before.
+        pytest.param(datetime.date(2025, 7, 8), id="summer"),
+    ],
+)
+def test_changes_since_a_day_include_that_day(seed, meeting):
+    """A change at 00:30 London time on the day is listed, one at 23:30 the evening
+    before is not: the day starts at London's midnight, not at UTC's (in summer,
+    00:30 London is 23:30 UTC the day before)."""
     plan = seed["norfolk-cap-2017"]
     london = ZoneInfo("Europe/London")
     long_ago = datetime.datetime(2025, 1, 10, 12, 0, tzinfo=datetime.UTC)
@@ -260,18 +271,23 @@ def test_changes_since_a_day_include_that_day(seed):
         ):
             model.history.model.objects.filter(**filters).update(history_date=long_ago)
     assert actions
-    meeting = datetime.date(2025, 3, 4)
-    action = plan.actions.get(ref="1.1")
-    action.rag = RAG.RED
-    action.save()
-    latest = action.history.order_by("-history_date", "-history_id").first()
-    morning = datetime.datetime(2025, 3, 4, 0, 30, tzinfo=london)
-    with audit_lock.unlocked():
-        type(latest).objects.filter(pk=latest.pk).update(history_date=morning)
+    day_before = meeting - datetime.timedelta(days=1)
+    evening = datetime.datetime.combine(day_before, datetime.time(23, 30), london)
+    morning = datetime.datetime.combine(meeting, datetime.time(0, 30), london)
+    for ref, when in (("1.2", evening), ("1.1", morning)):
+        action = plan.actions.get(ref=ref)
+        action.rag = RAG.GREEN if action.rag == RAG.RED else RAG.RED
+        action.save()
+        latest = action.history.order_by("-history_date", "-history_id").first()
+        with audit_lock.unlocked():
+            type(latest).objects.filter(pk=latest.pk).update(history_date=when)
+    if meeting.month == 7:  # the case a UTC day would get wrong
+        assert morning.astimezone(datetime.UTC).date() == day_before
 
-    on_the_day = selectors.changes_since(plans=[plan], since=meeting)
-    assert [(c.kind, c.row.ref) for c in on_the_day.changes] == [("rag", "1.1")]
-    day_after = selectors.changes_since(plans=[plan], since=meeting + datetime.timedelta(days=1))
-    assert day_after.changes == []
-    day_before = selectors.changes_since(plans=[plan], since=meeting - datetime.timedelta(days=1))
-    assert [(c.kind, c.row.ref) for c in day_before.changes] == [("rag", "1.1")]
+    def moved(since):
+        report = selectors.changes_since(plans=[plan], since=since)
+        return sorted((c.kind, c.row.ref) for c in report.changes)
+
+    assert moved(meeting) == [("rag", "1.1")]  # the morning's, not the evening's
+    assert moved(meeting + datetime.timedelta(days=1)) == []
+    assert moved(day_before) == [("rag", "1.1"), ("rag", "1.2")]
