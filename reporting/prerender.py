@@ -68,11 +68,11 @@ def plan_changed(plan_id: int) -> None:
     refresh_pack.using(run_after=due).enqueue(plan_id=plan_id)
 
 
-def missing_jobs(plan: Plan, *, kit: bool = True) -> list[pdf.PartJob]:
-    """What the worker renders next for the plan's default pack: the first part not in
-    the cache (the parts after it are known once it is rendered) and the footer kit,
-    if it is not cached either."""
-    pack = selectors.board_pack(plans=[plan])
+def missing_jobs(plan: Plan, *, kit: bool = True, pack=None) -> list[pdf.PartJob]:
+    """What the worker renders next for the plan's default pack (`pack`, if it is read
+    already): the first part not in the cache (the parts after it are known once it
+    is rendered) and the footer kit, if it is not cached either."""
+    pack = pack or selectors.board_pack(plans=[plan])
     jobs = [job for job, part in pdf.walk_pack(pack, render=False) if part is None]
     footer = pdf.footer_job(pack)
     if kit and not storage.part_path(footer.key).exists():
@@ -80,11 +80,11 @@ def missing_jobs(plan: Plan, *, kit: bool = True) -> list[pdf.PartJob]:
     return jobs
 
 
-def queue_missing(plan: Plan, *, kit: bool = True) -> list[str]:
+def queue_missing(plan: Plan, *, kit: bool = True, pack=None) -> list[str]:
     """Queue a `render_pack_part` task for each of `missing_jobs`; their keys."""
     from .tasks import render_pack_part
 
-    keys = [job.key for job in missing_jobs(plan, kit=kit)]
+    keys = [job.key for job in missing_jobs(plan, kit=kit, pack=pack)]
     for key in keys:
         render_pack_part.enqueue(plan_id=plan.pk, key=key)
     return keys
@@ -141,11 +141,14 @@ def render_part(plan_id: int, key: str) -> str:
         if storage.part_path(key).exists():
             return "cached"
         plan = Plan.objects.filter(pk=plan_id).first()
-        jobs = missing_jobs(plan) if plan else []
+        pack = selectors.board_pack(plans=[plan]) if plan else None
+        jobs = missing_jobs(plan, pack=pack) if plan else []
         job = next((job for job in jobs if job.key == key), None)
         if job is None:
             return "gone"  # the plan changed again: a newer refresh renders its parts
         pdf.cache_store(key, job.render())
     if job.may_trim:  # a part with a part after it: that one is known now
-        queue_missing(plan, kit=False)
+        # The pack as read before the render: if the plan changed since, that change
+        # queued its own refresh, and a task for a part it no longer has finds it gone.
+        queue_missing(plan, kit=False, pack=pack)
     return "rendered"
