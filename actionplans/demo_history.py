@@ -118,7 +118,7 @@ def _leads(board_id: int) -> dict[int, object]:
     return leads
 
 
-def _report(round: Round, step: int, manager, leads: dict, deadline: datetime.date) -> list[int]:
+def _report(round: Round, step: int, manager, leads: dict, deadline: datetime.date) -> None:
     """Every action owed in the round gets its next status: sent by its lead a few days
     before the deadline, approved by the manager the day before it."""
     actions = Action.objects.filter(round_items__round=round).select_related("plan")
@@ -140,7 +140,6 @@ def _report(round: Round, step: int, manager, leads: dict, deadline: datetime.da
     with _travel(deadline - datetime.timedelta(days=1), hour=15):
         for update in pending:
             services.update_approve(update=update, approver=manager)
-    return [update.action_id for update in pending]
 
 
 @transaction.atomic
@@ -163,24 +162,12 @@ def load_demo_history(*, today: datetime.date | None = None) -> list[Round]:
         with _travel(today - datetime.timedelta(days=BASELINE_DAYS_AGO)):
             _baseline(board_plans, manager)
         leads = _leads(board.pk)
-        changed: set[int] = set()
         for step, days_ago in enumerate(MEETINGS_DAYS_AGO):
             meeting = today - datetime.timedelta(days=days_ago)
             deadline = meeting - datetime.timedelta(days=DEADLINE_BEFORE_MEETING)
             opened = deadline - datetime.timedelta(days=OPEN_BEFORE_DEADLINE)
-            with _travel(opened):
-                round = round_open(
-                    request=RoundRequest(
-                        board=board,
-                        name=f"{_quarter(meeting)} {DEMO_MARK}",
-                        deadline=deadline,
-                        meeting_date=meeting,
-                        plans=board_plans,
-                    ),
-                    by=manager,
-                    today=opened,
-                )
-            changed |= set(_report(round, step, manager, leads, deadline))
+            round = _open(board, board_plans, manager, opened, deadline, meeting)
+            _report(round, step, manager, leads, deadline)
             with _travel(meeting, hour=17):
                 created.append(round_close(round=round, by=manager, on=meeting))
         current = [plan for plan in board_plans if plan.slug == CURRENT_PLAN]
@@ -195,13 +182,10 @@ def load_demo_history(*, today: datetime.date | None = None) -> list[Round]:
     return created
 
 
-def _current_round(board, plans: list[Plan], manager, today: datetime.date) -> Round:
-    """The round open now: some leads have replied (approved, waiting, one returned)."""
-    opened = today - datetime.timedelta(days=CURRENT_OPENED_DAYS_AGO)
-    deadline = today + datetime.timedelta(days=CURRENT_DEADLINE_IN_DAYS)
-    meeting = today + datetime.timedelta(days=CURRENT_MEETING_IN_DAYS)
+def _open(board, plans, manager, opened, deadline, meeting) -> Round:
+    """A demo round over `plans`, opened by the manager on the day `opened`."""
     with _travel(opened):
-        round = round_open(
+        return round_open(
             request=RoundRequest(
                 board=board,
                 name=f"{_quarter(meeting)} {DEMO_MARK}",
@@ -212,6 +196,14 @@ def _current_round(board, plans: list[Plan], manager, today: datetime.date) -> R
             by=manager,
             today=opened,
         )
+
+
+def _current_round(board, plans: list[Plan], manager, today: datetime.date) -> Round:
+    """The round open now: some leads have replied (approved, waiting, one returned)."""
+    opened = today - datetime.timedelta(days=CURRENT_OPENED_DAYS_AGO)
+    deadline = today + datetime.timedelta(days=CURRENT_DEADLINE_IN_DAYS)
+    meeting = today + datetime.timedelta(days=CURRENT_MEETING_IN_DAYS)
+    round = _open(board, plans, manager, opened, deadline, meeting)
     leads = _leads(board.pk)
     actions = Action.objects.filter(round_items__round=round).order_by("position", "id")
     replies = {CURRENT_APPROVED: [], CURRENT_WAITING: []}

@@ -5,11 +5,12 @@ import time
 
 import pytest
 from django.contrib.sessions.backends.db import SessionStore
-from test_browser_journeys import (  # noqa: F401 - browser, open_page: fixtures
+from test_browser_journeys import (  # noqa: F401 - browser, open_page, pages_opened: fixtures
     CHROMIUM,
     axe_violations,
     browser,
     open_page,
+    pages_opened,
 )
 
 from actionplans import sessions

@@ -45,6 +45,7 @@ JOURNEY_VIEWS = frozenset(
         "actionplans:action_detail",
         "actionplans:my_actions",
         "actionplans:update_submit",
+        "actionplans:update_edit",
         "actionplans:approval_queue",
         "actionplans:evidence_add",
         "actionplans:people_list",
