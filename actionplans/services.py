@@ -238,22 +238,22 @@ def update_submit(
     """
     if not policy.can_submit_update(author, action):
         raise PermissionDenied
-    update = ProgressUpdate(
+    update = _new_update(
         action=action,
         author=author,
-        rag=rag,
-        progress=progress,
-        next_steps=next_steps,
-        evidence=evidence,
-        proposed_target_text=proposed_target_text.strip(),
-        target_change_reason=target_change_reason.strip(),
+        report={
+            "rag": rag,
+            "progress": progress,
+            "next_steps": next_steps,
+            "evidence": evidence,
+            "proposed_target_text": proposed_target_text,
+            "target_change_reason": target_change_reason,
+        },
         internal=internal,
-        as_at=as_at or timezone.localdate(),
-        status=UpdateStatus.PENDING,
+        as_at=as_at,
         submission_key=submission_key,
-        round_id=_open_round_id(action),
+        status=UpdateStatus.PENDING,
     )
-    _validate_target_change(update)
     # Field checks here; the check constraints are the database's (one round trip
     # each if validated in Python), and the action and author were just loaded.
     update.full_clean(
@@ -271,6 +271,27 @@ def update_submit(
         if submission_key is None or existing is None:
             raise
         return existing
+    return update
+
+
+def _new_update(
+    *, action: Action, author, report: dict, internal: bool, as_at, submission_key, **state
+) -> ProgressUpdate:
+    """A new update of the action, unsaved, as every writer builds it: the report's words
+    trimmed, dated today unless `as_at` says otherwise, answering the open round the
+    action is in, and a new target date only with its reason. `state`: its status (and
+    who decided it, for an update recorded on the lead's behalf)."""
+    update = ProgressUpdate(
+        action=action,
+        author=author,
+        **{name: value.strip() if name != "rag" else value for name, value in report.items()},
+        internal=internal,
+        as_at=as_at or timezone.localdate(),
+        submission_key=submission_key,
+        round_id=_open_round_id(action),
+        **state,
+    )
+    _validate_target_change(update)
     return update
 
 
@@ -396,26 +417,26 @@ def update_record(
     ):
         return existing
     now = timezone.now()
-    update = ProgressUpdate(
+    update = _new_update(
         action=action,
         author=recorder,
-        recorded_for=action.lead_agency,
-        rag=rag,
-        progress=progress.strip(),
-        next_steps=next_steps.strip(),
-        evidence=evidence.strip(),
-        proposed_target_text=proposed_target_text.strip(),
-        target_change_reason=target_change_reason.strip(),
+        report={
+            "rag": rag,
+            "progress": progress,
+            "next_steps": next_steps,
+            "evidence": evidence,
+            "proposed_target_text": proposed_target_text,
+            "target_change_reason": target_change_reason,
+        },
         internal=internal,
-        as_at=as_at or timezone.localdate(),
+        as_at=as_at,
+        submission_key=submission_key,
+        recorded_for=action.lead_agency,
         status=UpdateStatus.APPROVED,
         submitted_at=now,
         decided_by=recorder,
         decided_at=now,
-        submission_key=submission_key,
-        round_id=_open_round_id(action),
     )
-    _validate_target_change(update)
     update.full_clean(exclude=["submission_key"])
     stamp(update, recorder, f"Recorded on behalf of {action.lead_agency or 'the lead'}")
     update.save()
