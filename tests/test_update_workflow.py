@@ -7,6 +7,7 @@ import uuid
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
+from django.utils import timezone
 
 from actionplans import services
 from actionplans.models import RAG, Action, Membership, ProgressUpdate, Role, UpdateStatus
@@ -107,6 +108,31 @@ def test_police_lead_submits_on_a_police_action(personas, police_action):
         action=police_action, author=personas.police_lead, rag=RAG.GREEN, progress="Done."
     )
     assert update.status == UpdateStatus.PENDING
+
+
+@pytest.mark.parametrize("writer", ["submit", "record"])
+def test_every_writer_stores_an_update_the_same_way(personas, health_action, writer):
+    """A lead's update and one the manager records for them: words trimmed, dated
+    today, answering the round the action is in; only who and the status differ."""
+    words = {
+        "rag": RAG.AMBER,
+        "progress": "  Pathway drafted.\n",
+        "next_steps": "\tSign-off in May. ",
+        "evidence": " Minutes of 3 May ",
+    }
+    if writer == "submit":
+        update = services.update_submit(action=health_action, author=personas.health_lead, **words)
+    else:
+        update = services.update_record(action=health_action, recorder=personas.manager, **words)
+    update.refresh_from_db()
+    assert (update.progress, update.next_steps, update.evidence) == (
+        "Pathway drafted.",
+        "Sign-off in May.",
+        "Minutes of 3 May",
+    )
+    assert update.as_at == timezone.localdate()
+    assert update.status == (UpdateStatus.PENDING if writer == "submit" else UpdateStatus.APPROVED)
+    assert (update.recorded_for_id is not None) == (writer == "record")
 
 
 @pytest.mark.parametrize("persona", ["chair", "viewer", "health_lead", "police_lead"])
