@@ -6,6 +6,8 @@ reported complete.
 """
 
 import datetime
+import re
+from html import unescape
 
 import pytest
 from django.urls import reverse
@@ -400,6 +402,21 @@ def test_signed_off_closes_the_action_and_it_leaves_the_live_plan(
     assert "Signed off by the board" in plan_page.content.decode()
     assert action.ref not in [i.action.ref for i in _tracker(client, the_round).context[
         "page"].tracker.for_sign_off]  # fmt: skip
+
+
+def test_the_decisions_page_names_the_lead_agency_of_today(client, personas, the_round, action):
+    """An action given to another agency after the round opened is named with its new
+    lead, as the tracker counts it."""
+    _complete(action, personas)
+    before = action.lead_agency
+    other = Agency.objects.filter(board=action.plan.board).exclude(pk=before.pk).first()
+    Action.objects.filter(pk=action.pk).update(lead_agency=other)
+    client.force_login(personas.manager)
+    page = client.get(reverse("actionplans:round_decisions", args=[the_round.pk]))
+    title = re.search(
+        rf"Action {re.escape(action.ref)}</a> – [^<]*\(([^)]*)\)</h2>", page.content.decode()
+    )
+    assert title and unescape(title.group(1)) == other.short_name != before.short_name
 
 
 def test_not_yet_needs_the_boards_challenge_and_keeps_what_was_typed(
