@@ -311,6 +311,19 @@ def test_manager_opens_a_round_and_a_lead_follows_it_on_a_phone(open_page, live_
     assert manager.evaluate("document.documentElement.scrollWidth") <= 390
     assert axe_violations(manager) == []
 
+    # The board's decisions on an action reported complete (2.4): the challenge box is
+    # for "Not yet" only, and goes out of view once "Signed off" is chosen.
+    manager.get_by_role("link", name="Record the board's decisions").click()
+    card = manager.locator(".app-decision", has_text="Action 2.4")
+    challenge = card.get_by_label("The board's challenge")
+    assert challenge.is_visible()
+    card.get_by_label("Signed off: the action is closed").check()
+    assert challenge.is_hidden()
+    card.get_by_label("Not yet: the board challenges it").check()
+    assert challenge.is_visible()
+    assert manager.evaluate("document.documentElement.scrollWidth") <= 390
+    assert axe_violations(manager) == []
+
 
 @pytest.mark.parametrize("width", [1366, 390])
 def test_viewer_reads_the_dashboards_and_they_pass_axe(open_page, live_server, width):

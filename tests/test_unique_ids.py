@@ -55,6 +55,7 @@ JOURNEY_VIEWS = frozenset(
         "actionplans:round_list",
         "actionplans:round_open",
         "actionplans:round_detail",
+        "actionplans:round_decisions",
         "actionplans:two_factor_setup",
         "actionplans:two_factor_verify",
         "reporting:board_dashboard",
