@@ -172,7 +172,7 @@ def load_demo_history(*, today: datetime.date | None = None) -> list[Round]:
                 created.append(round_close(round=round, by=manager, on=meeting))
         current = [plan for plan in board_plans if plan.slug == CURRENT_PLAN]
         if current:
-            created.append(_current_round(board, current, manager, today))
+            created.append(_current_round(board, current, manager, leads, today))
         # Today's history row for each action, so "as at today" is the plan now.
         _resave(
             Action.objects.filter(plan__in=board_plans),
@@ -198,13 +198,12 @@ def _open(board, plans, manager, opened, deadline, meeting) -> Round:
         )
 
 
-def _current_round(board, plans: list[Plan], manager, today: datetime.date) -> Round:
+def _current_round(board, plans: list[Plan], manager, leads: dict, today: datetime.date) -> Round:
     """The round open now: some leads have replied (approved, waiting, one returned)."""
     opened = today - datetime.timedelta(days=CURRENT_OPENED_DAYS_AGO)
     deadline = today + datetime.timedelta(days=CURRENT_DEADLINE_IN_DAYS)
     meeting = today + datetime.timedelta(days=CURRENT_MEETING_IN_DAYS)
     round = _open(board, plans, manager, opened, deadline, meeting)
-    leads = _leads(board.pk)
     actions = Action.objects.filter(round_items__round=round).order_by("position", "id")
     replies = {CURRENT_APPROVED: [], CURRENT_WAITING: []}
     with _travel(today - datetime.timedelta(days=3)):
