@@ -66,6 +66,13 @@ def pages_opened(live_server):
     assert not unscanned, f"add these to test_unique_ids.JOURNEY_VIEWS and scan them: {unscanned}"
 
 
+def follow(locator):
+    """Click a link or a button that loads a new page, and return once that page has
+    loaded (Playwright's click does not wait for the page it leads to)."""
+    with locator.page.expect_navigation():
+        locator.click()
+
+
 def new_context(browser, pages_opened, **options):
     """A browser context whose pages note every address they go to in `pages_opened`."""
     context = browser.new_context(**options)
@@ -133,10 +140,10 @@ def test_lead_reports_progress_and_manager_approves(open_page, live_server):
     action = Action.objects.get(plan__slug="norfolk-cap-2017", ref="2.1")
 
     lead = open_page("health-lead")
-    lead.get_by_role("link", name="My actions").click()
+    follow(lead.get_by_role("link", name="My actions"))
     assert axe_violations(lead) == []
     lead.goto(f"{live_server.url}/actions/{action.pk}/")
-    lead.get_by_role("link", name="Report progress").click()
+    follow(lead.get_by_role("link", name="Report progress"))
     assert axe_violations(lead) == []
     lead.get_by_label("RAG status you propose").select_option("green")
     lead.get_by_label("What has been done").fill("ADHD pathway redesigned with providers.")
@@ -146,11 +153,10 @@ def test_lead_reports_progress_and_manager_approves(open_page, live_server):
     assert ProgressUpdate.objects.filter(action=action, author__username="health-lead").count() == 1
 
     manager = open_page("manager")
-    manager.get_by_role("link", name="Approvals").click()
+    follow(manager.get_by_role("link", name="Approvals"))
     assert axe_violations(manager) == []
     assert "ADHD pathway redesigned with providers." in manager.content()
-    manager.get_by_role("button", name="Approve update on action 2.1").click()
-    manager.wait_for_url("**/updates/")
+    follow(manager.get_by_role("button", name="Approve update on action 2.1"))
     assert "Nothing is waiting for approval." in manager.content()
     manager.goto(f"{live_server.url}/actions/{action.pk}/")
     assert "Green – on track" in manager.content()
@@ -159,7 +165,7 @@ def test_lead_reports_progress_and_manager_approves(open_page, live_server):
 
 def test_filters_swap_results_with_htmx_and_work_without_javascript(open_page, live_server):
     page = open_page("viewer")
-    page.get_by_role("link", name="Actions").click()
+    follow(page.get_by_role("link", name="Actions"))
     assert axe_violations(page) == []
     before = page.locator("#results strong").first.inner_text()
     page.get_by_label("Blue – complete").check()  # htmx swaps on change
@@ -190,14 +196,14 @@ def test_manager_adds_a_person_and_the_pages_have_no_accessibility_violations(
     open_page, live_server
 ):
     page = open_page("manager")
-    page.get_by_role("link", name="People").click()
+    follow(page.get_by_role("link", name="People"))
     assert axe_violations(page) == []
-    page.get_by_role("link", name="Add a person to NSCB").click()
+    follow(page.get_by_role("link", name="Add a person to NSCB"))
     assert axe_violations(page) == []
     page.get_by_label("Username").fill("new-viewer")
     page.get_by_label("Full name").fill("Sam Green")
     page.get_by_label("Role").select_option("viewer")
-    page.get_by_role("button", name="Save").click()
+    follow(page.get_by_role("button", name="Save"))
     assert page.get_by_role("heading", name="Send new-viewer this link").is_visible()
     assert axe_violations(page) == []
 
@@ -232,7 +238,7 @@ def test_manager_sets_up_two_factor_sign_in_and_signs_in_with_a_code(
     assert axe_violations(page) == []
     key = page.locator(".app-setup-key").inner_text()
     page.get_by_label("Code").fill(app_code(key))
-    page.get_by_role("button", name="Turn on two-factor sign-in").click()
+    follow(page.get_by_role("button", name="Turn on two-factor sign-in"))
     assert page.get_by_role("heading", name="Two-factor sign-in is on").is_visible()
     assert page.locator(".app-backup-codes li").count() == 10
     assert axe_violations(page) == []
@@ -261,7 +267,7 @@ def test_manager_opens_a_round_and_a_lead_follows_it_on_a_phone(open_page, live_
     manager = open_page("manager", width=1366)
     manager.get_by_role("link", name="Rounds").click()
     assert axe_violations(manager) == []
-    manager.get_by_role("link", name="Open a round for NSCB").click()
+    follow(manager.get_by_role("link", name="Open a round for NSCB"))
     manager.get_by_label("Name of the round").fill("Q3 2026/27 – board 20 January 2027")
     for prefix, day in (("deadline", deadline), ("meeting_date", meeting)):
         manager.locator(f"#id_{prefix}_0").fill(str(day.day))
@@ -291,7 +297,7 @@ def test_manager_opens_a_round_and_a_lead_follows_it_on_a_phone(open_page, live_
         assert width <= 390, f"{path} scrolls sideways at 390 px ({width} px wide)"
         assert axe_violations(lead) == [], path
     lead.goto(f"{live_server.url}{round.get_absolute_url()}")
-    lead.get_by_role("link", name="Report progress on action 2.1").click()
+    follow(lead.get_by_role("link", name="Report progress on action 2.1"))
     lead.get_by_label("What has been done").fill("Audit of referrals under way.")
     lead.get_by_role("button", name="Send for approval").click()
     lead.wait_for_url(f"{live_server.url}/actions/{action.pk}/")
@@ -313,7 +319,7 @@ def test_manager_opens_a_round_and_a_lead_follows_it_on_a_phone(open_page, live_
 
     # The board's decisions on an action reported complete (2.4): the challenge box is
     # for "Not yet" only, and goes out of view once "Signed off" is chosen.
-    manager.get_by_role("link", name="Record the board's decisions").click()
+    follow(manager.get_by_role("link", name="Record the board's decisions"))
     card = manager.locator(".app-decision", has_text="Action 2.4")
     challenge = card.get_by_label("The board's challenge")
     assert challenge.is_visible()
@@ -384,10 +390,10 @@ def test_lead_attaches_evidence_to_their_update_on_a_phone(open_page, live_serve
     )
     lead = open_page("health-lead", width=390)
     lead.goto(f"{live_server.url}/actions/{action.pk}/")
-    lead.get_by_role("link", name="Attach evidence files").click()
+    follow(lead.get_by_role("link", name="Attach evidence files"))
     assert "Do not attach documents that identify children or families" in lead.content()
     assert axe_violations(lead) == []
-    lead.get_by_role("button", name="Attach files").click()  # nothing chosen: the summary
+    follow(lead.get_by_role("button", name="Attach files"))  # nothing chosen: the summary
     assert "Choose a file to attach." in lead.content()
     assert axe_violations(lead) == []
     lead.get_by_label("File 1").first.set_input_files(
