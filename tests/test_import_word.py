@@ -388,3 +388,170 @@ def test_tabs_breaks_tab_stops_and_text_boxes_read_the_same_on_both_paths():
     assert next(body.iter(*word._NOT_READ), None) is not None  # read the exact way
     row = read_plan_table(boxed).rows[1]
     assert row.cells[1:] == ("Audit cases\nin every-team", "Health")
+
+
+# ------------------------------------------------------------------ forms
+
+
+def _form(*pairs):
+    """A table laid out as a form: a row a field, its label in the first column."""
+    return [list(pair) for pair in pairs]
+
+
+@pytest.mark.django_db
+def test_a_plan_written_as_a_form_per_action_is_read_as_a_row_per_action():
+    board = make_board()
+
+    def shaded_rag(document):
+        table = add_table(
+            document,
+            _form(
+                ("Recommendation 2", "Police should attend strategy meetings."),
+                ("Action number", "2.1"),
+                ("Action", "Attend every strategy discussion."),
+                ("Lead agency:", "Cleveland Police"),
+                ("Target date", "31/01/2017"),
+                ("RAG", ""),
+            ),
+        )
+        shade(table.cell(5, 1), "FF0000")
+
+    data = docx_bytes(
+        "This plan answers the review of Child Q.",
+        _form(
+            ("Recommendation", "1. Agencies should share missed appointments."),
+            ("Action number", "1.1"),
+            ("Action", "Alert social care after two missed appointments."),
+            ("Lead agency", "Health"),
+            ("Target date", "March 2017"),
+            ("Evidence of impact", "Audit shows alerts sent."),
+            ("RAG", "Green"),
+            ("Action number", "1.2"),  # a label again: the next action, same recommendation
+            ("Action", "Report persistent absence to the MASH."),
+            ("Lead agency", "Health"),
+            ("Target date", "Summer 2017"),
+            ("RAG", "Amber"),
+        ),
+        ("Heading 2", "Action 2.1"),  # a heading above a form is not a theme of its own
+        shaded_rag,
+    )
+    table = read_plan_table(data)
+    assert table.forms_read == 2
+    assert "2 tables laid out as a form" in table.description
+    assert table.introduction == "This plan answers the review of Child Q."
+    preview = build_preview(table, board=board)
+    assert not preview.errors
+    assert actions(preview) == [
+        ("1.1", "Alert social care after two missed appointments."),
+        ("1.2", "Report persistent absence to the MASH."),
+        ("2.1", "Attend every strategy discussion."),
+    ]
+    assert [(a.finding.number, a.finding.text) for a in preview.actions] == [
+        ("1", "Agencies should share missed appointments."),
+        ("1", "Agencies should share missed appointments."),
+        ("2", "Police should attend strategy meetings."),
+    ]
+    assert [a.theme for a in preview.actions] == [None, None, None]
+    assert [a.agency.short_name for a in preview.actions] == [
+        "Health",
+        "Health",
+        "Cleveland Police",
+    ]
+    assert [a.rag for a in preview.actions] == ["green", "amber", "red"]  # red: the shading
+    assert preview.actions[0].values["evidence"] == "Audit shows alerts sent."
+    assert "evidence" not in preview.actions[2].values or not preview.actions[2].values["evidence"]
+
+
+@pytest.mark.django_db
+def test_a_form_with_two_fields_a_row_reads_each_pair():
+    board = make_board()
+    data = docx_bytes(
+        _form(
+            ("Action", "Audit referrals", "", ""),
+            ("Lead agency", "Health", "Target date", "June 2017"),
+            ("Lead officer", "", "RAG", "Green"),  # no lead officer written: an empty value
+            ("Action", "Train staff", "", ""),
+            ("Lead agency", "Cleveland Police", "Target date", "Sept 2017"),
+            ("Lead officer", "DI Jones", "RAG", "Red"),
+        )
+    )
+    preview = preview_of(data, board)
+    assert not preview.errors
+    assert [(a.values["text"], a.values.get("lead", ""), a.rag) for a in preview.actions] == [
+        ("Audit referrals", "", "green"),
+        ("Train staff", "DI Jones", "red"),
+    ]
+    assert [a.values["target"] for a in preview.actions] == ["June 2017", "Sept 2017"]
+
+
+@pytest.mark.django_db
+def test_a_table_on_its_side_is_read_a_column_per_action():
+    board = make_board()
+    data = docx_bytes(
+        [
+            ["", "1", "2", "3"],
+            ["Action", "Audit referrals", "Train staff", "Refresh the protocol"],
+            ["Lead agency", "Health", "Cleveland Police", "Health"],
+            ["Target date", "March 2017", "June 2017", "Ongoing"],
+            ["RAG", "Green", "Amber", "Red"],
+        ]
+    )
+    preview = preview_of(data, board)
+    assert not preview.errors
+    assert actions(preview) == [
+        ("1", "Audit referrals"),
+        ("2", "Train staff"),
+        ("3", "Refresh the protocol"),
+    ]
+    assert [a.rag for a in preview.actions] == ["green", "amber", "red"]
+
+
+@pytest.mark.django_db
+def test_a_plan_table_with_a_heading_row_is_never_read_as_a_form():
+    """A horizontal plan beside a small form (document control) is read as before."""
+    board = make_board()
+    data = docx_bytes(
+        _form(("Author", "Jo Smith"), ("Version", "3"), ("Action", "Agreed by the board")),
+        [HEADINGS, ["1.1", "Audit referrals", "Health", "March 2017", "Green"]],
+    )
+    table = read_plan_table(data)
+    assert table.forms_read == 0
+    assert actions(build_preview(table, board=board)) == [("1.1", "Audit referrals")]
+
+
+@pytest.mark.django_db
+def test_a_table_of_prose_is_not_a_form():
+    """Two columns of text without labels: still refused as having no heading row."""
+    data = docx_bytes(
+        [
+            ["Background", "Child Q lived with her mother."],
+            ["The review", "Agencies did not share what they knew."],
+            ["Next steps", "The board will agree a plan."],
+        ]
+    )
+    assert read_plan_table(data).forms_read == 0
+    with pytest.raises(UnreadableFile, match="heading row"):
+        preview_of(data, make_board())
+
+
+@pytest.mark.django_db
+def test_a_heading_row_across_a_form_is_the_finding_of_the_actions_under_it():
+    board = make_board()
+    data = docx_bytes(
+        [
+            ["Recommendation 3: Schools should know which children have a social worker.", ""],
+            ["Action", "Share the list of children in need with every school each term."],
+            ["Lead", "Head of virtual school"],
+            ["Timescale", "September 2017"],
+            ["Progress", "First list sent in May."],
+        ]
+    )
+    preview = preview_of(data, board)
+    assert not preview.errors
+    (action,) = preview.actions
+    assert (action.finding.number, action.finding.text) == (
+        "3",
+        "Schools should know which children have a social worker.",
+    )
+    assert action.values["lead"] == "Head of virtual school"
+    assert action.values["progress"] == "First list sent in May."

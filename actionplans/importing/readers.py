@@ -118,12 +118,21 @@ class Table:
     tables_read: int = 0
     tables_passed_over: list[str] = field(default_factory=list)
     tracked_changes: bool = False
+    # Tables laid out as forms (a row per field: "Action | ...", "Lead | ..."), read as a
+    # row per action (`word._unfold_forms`).
+    forms_read: int = 0
 
     @property
     def description(self) -> str:
         if self.file_kind == "docx":
             tables = f"{self.tables_read} tables" if self.tables_read > 1 else "1 table"
             read = f"Word document, {tables} (rows are numbered through the document from the top)"
+            if self.forms_read:
+                forms = "1 table" if self.forms_read == 1 else f"{self.forms_read} tables"
+                read = (
+                    f"Word document, {forms} laid out as a form (a row for each field), "
+                    "read as a row for each action"
+                )
             if self.tables_passed_over:
                 read += f"; passed over {', '.join(self.tables_passed_over)}"
             return read

@@ -13,6 +13,10 @@ understands, and nothing more:
   table (the last heading-styled one, else the last short one) becomes a one-cell row
   in the first column right before it, which the plan reader reads as a finding
   ("Recommendation 2: ...", with the paragraphs after it as its text) or a theme.
+- Forms: when no table has a heading row, tables laid out as forms ("Action | ...",
+  "Lead | ..." down the first column, a label that comes again starting the next
+  action; or an action a column, the table on its side) are turned into one heading row
+  and a row an action (`_unfold_forms`), and read as any other table.
 - A legend or key table (every row a colour and its meaning; the colour written or
   shown as the cell's shading) is put first, as title rows: the plan reader reads it as
   the plan's legend and never imports it as actions. So is a key written as a paragraph
@@ -47,7 +51,10 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
+from actionplans.columns import LABELS
+
 from .cells import cell_text
+from .headers import field_for_heading, guess_field, names_findings, normalise_heading
 from .readers import (
     MAX_CELL_CHARS,
     MAX_COLUMNS,
@@ -147,6 +154,7 @@ class _WordTable:
     fills: dict[tuple[int, int], str] = field(default_factory=dict)
     width: int = 0
     before: list[_Paragraph] = field(default_factory=list)  # paragraphs since the last table
+    form: bool = False  # unfolded from a form (`_unfold_forms`)
 
 
 def read_docx(data: bytes, *, wanted: RowsTest | None = None) -> Table:
@@ -158,7 +166,10 @@ def read_docx(data: bytes, *, wanted: RowsTest | None = None) -> Table:
             "This Word document has no tables. The plan's actions must be in a table, "
             "with a heading row (Action, Lead, Target date...)."
         )
-    return _assemble(tables, after, changed, wanted)
+    tables, forms = _unfold_forms(tables, wanted)
+    table = _assemble(tables, after, changed, wanted)
+    table.forms_read = forms
+    return table
 
 
 # ------------------------------------------------------------------ the package
@@ -361,6 +372,198 @@ def _int(text: str | None) -> int:
         return 0
 
 
+# ------------------------------------------------------------------ tables laid out as forms
+
+# A heading naming one action ("Action 2.1", "Task 3"), above a form for that action.
+_ITEM_HEADING_RE = re.compile(r"^(?:action|item|task)s?\b\W*(?:no\.?\s*)?[\d.]+\W*$", re.I)
+# A form's label: a short heading in a cell of its own ("Lead agency:", "Target date").
+FORM_LABEL_MAX = 60
+# A table is a form when this share of its rows (at least) start with a label...
+FORM_LABELLED_SHARE = 0.6
+# ...and its labels name at least this many fields, the action among them.
+FORM_MIN_FIELDS = 3
+# The fields a form writes once for the actions after it (a recommendation over two
+# actions): one column each, headed with our own label.
+_FORM_CARRIED = ("finding", "priority", "theme", "objective")
+
+
+@dataclass
+class _Form:
+    """A form table read: its records (column key -> text), the headings between them,
+    and the fill of each record's empty value cell."""
+
+    table: _WordTable
+    # ("heading", text) or ("record", {key: text}, {key: fill})
+    items: list[tuple] = field(default_factory=list)
+    headings: dict[str, str] = field(default_factory=dict)  # key -> heading as written
+
+
+def _form_label(text: str) -> tuple[str, str] | None:
+    """(column key, heading) of a form's label cell, or None. The carried fields have
+    one column whatever the label says ("Recommendation 2" is the finding column)."""
+    label = text.strip().rstrip(":").strip()
+    if not label or len(label) > FORM_LABEL_MAX or "\n" in label:
+        return None
+    key = field_for_heading(label) or guess_field(label)
+    if key is None and names_findings(label) and len(label.split()) <= 4:
+        key = "finding"
+    if key is None:
+        return None
+    if key in _FORM_CARRIED:
+        return key, LABELS[key]
+    return normalise_heading(label), label
+
+
+def _strict_label(text: str) -> bool:
+    return field_for_heading(text.strip().rstrip(":").strip()) is not None
+
+
+def _read_form(table: _WordTable) -> _Form | None:
+    """The table as a form, or None when it is not one. A form gives each action a row
+    per field: "Action | Health to alert ...", "Lead agency | Health", in two columns,
+    or two pairs a row ("Lead | Police | Target date | March 2027"); or it gives each
+    action a column ("Action | first | second", a table turned on its side). A label
+    that comes again starts the next action; a row with one cell that is no label is
+    a heading ("Recommendation 1: ..."), read as the rows above a table are."""
+    rows = _non_empty(table.rows)
+    labelled = [row for row in rows if _form_label(row.cells[0] if row.cells else "")]
+    if len(labelled) < FORM_MIN_FIELDS or len(labelled) < FORM_LABELLED_SHARE * len(rows):
+        return None
+    sideways = sum(
+        1
+        for row in labelled
+        if sum(1 for cell in row.cells[1:] if cell and not _form_label(cell)) > 1
+    )
+    form = _Form(table)
+    if sideways * 2 > len(labelled):
+        _read_sideways(form, rows)
+    else:
+        _read_pairs(form, rows)
+    keys = {key for item in form.items if item[0] == "record" for key in item[1]}
+    fields = {field_for_heading(form.headings[key]) or key for key in keys}
+    fields |= {guess_field(form.headings[key]) for key in keys}
+    if len(keys) < FORM_MIN_FIELDS or "text" not in fields:
+        return None
+    return form
+
+
+def _read_pairs(form: _Form, rows: list[SourceRow]) -> None:
+    record: dict[str, str] = {}
+    fills: dict[str, str] = {}
+
+    def close() -> None:
+        nonlocal record, fills
+        if record:
+            form.items.append(("record", record, fills))
+        record, fills = {}, {}
+
+    for row in rows:
+        cells = row.cells
+        pairs: list[tuple[str, str, int]] = []
+        index = 0
+        label = _form_label(cells[0]) if cells else None
+        while label is not None:
+            filled = [i for i in range(index + 1, len(cells)) if cells[i]]
+            value_at = filled[0] if filled else None
+            # After the value, a second pair when the next cell is a label named in our
+            # words (never a guess: values are text): "Lead | Police | Target date | ...".
+            next_at = filled[1] if len(filled) > 1 else None
+            if value_at is not None and _strict_label(cells[value_at]) and len(filled) > 1:
+                next_at, value_at = value_at, None  # "Lead | | Target date | ...": no value
+            key, heading = label
+            form.headings.setdefault(key, heading)
+            value = cells[value_at] if value_at is not None else ""
+            if key in _FORM_CARRIED and normalise_heading(heading) != normalise_heading(
+                cells[index].rstrip(":")
+            ):  # "Recommendation 2 | The board should ...": its number is in the label
+                value = f"{cells[index].strip().rstrip(':')}: {value}".rstrip(": ")
+            pairs.append((key, value, index + 1 if value_at is None else value_at))
+            label = None
+            if next_at is not None and _strict_label(cells[next_at]):
+                index, label = next_at, _form_label(cells[next_at])
+        if not pairs:
+            close()
+            form.items.append(("heading", " – ".join(cell for cell in cells if cell)))
+            continue
+        for key, value, column in pairs:
+            if key in record:
+                close()
+            record[key] = value
+            fill = form.table.fills.get((row.number, column))
+            if not value and fill:
+                fills[key] = fill
+    close()
+
+
+def _read_sideways(form: _Form, rows: list[SourceRow]) -> None:
+    """A table on its side: labels down the first column, an action a column."""
+    width = max(len(row.cells) for row in rows)
+    records: list[dict[str, str]] = [{} for _ in range(width)]
+    fills: list[dict[str, str]] = [{} for _ in range(width)]
+    for row in rows:
+        label = _form_label(row.cells[0])
+        if label is None:
+            if not row.cells[0] and "ref" not in form.headings:  # "| Action 1 | Action 2"
+                label = ("ref", LABELS["ref"])
+            else:
+                form.items.append(("heading", " – ".join(cell for cell in row.cells if cell)))
+                continue
+        key, heading = label
+        form.headings.setdefault(key, heading)
+        for column in range(1, len(row.cells)):
+            records[column][key] = row.cells[column]
+            if fill := form.table.fills.get((row.number, column)):
+                fills[column][key] = fill
+    for record, fill in zip(records[1:], fills[1:], strict=True):
+        if any(record.values()):
+            form.items.append(("record", record, fill))
+
+
+def _unfold_forms(
+    tables: list[_WordTable], wanted: RowsTest | None
+) -> tuple[list[_WordTable], int]:
+    """Unless a table that is no form has a heading row, the tables laid out as forms
+    (which may seem to have one: "Action | Audit | Train"), each turned into
+    rows of one table: a heading row naming every label of every form (in the order
+    they come), then a row an action. The paragraphs above each form stay above it.
+    Returns the tables and how many forms were read."""
+    forms = {id(table): form for table in tables if (form := _read_form(table))}
+    if not forms:
+        return tables, 0
+    if wanted is not None and any(
+        id(table) not in forms and wanted(_non_empty(table.rows)) for table in tables
+    ):  # a plan with a heading row, and a form beside it (a document control table)
+        return tables, 0
+    headings: dict[str, str] = {}
+    for form in forms.values():
+        for key, heading in form.headings.items():
+            headings.setdefault(key, heading)
+    keys = list(headings)
+    unfolded: list[_WordTable] = []
+    first = True
+    for table in tables:
+        form = forms.get(id(table))
+        if form is None:
+            unfolded.append(table)
+            continue
+        rows: list[SourceRow] = []
+        result = _WordTable(table.position, rows, width=len(keys), before=table.before, form=True)
+        if first:
+            rows.append(SourceRow(1, tuple(headings[key] for key in keys)))
+            first = False
+        for item in form.items:
+            number = len(rows) + 1
+            if item[0] == "heading":
+                rows.append(SourceRow(number, (item[1],) + ("",) * (len(keys) - 1)))
+                continue
+            _, record, fills = item
+            rows.append(SourceRow(number, tuple(record.get(key, "") for key in keys)))
+            for key, fill in fills.items():
+                result.fills[(number, keys.index(key))] = fill
+        unfolded.append(result)
+    return unfolded, len(forms)
+
+
 # ------------------------------------------------------------------ the plan
 
 
@@ -508,10 +711,12 @@ def _group_heading(table: _WordTable, *, alone: bool) -> list[str]:
         return [p.text for p in paragraphs[start:]]
     if headings:
         start = headings[-1]
+        if table.form and _ITEM_HEADING_RE.match(paragraphs[start].text):
+            return []  # "Action 2.1" above a form names its action, not a group
         if start == len(paragraphs) - 1 or not alone:
             return [paragraphs[start].text]
         return []
     last = paragraphs[-1]
-    if alone or len(last.text) > GROUP_HEADING_MAX or "\n" in last.text:
+    if alone or table.form or len(last.text) > GROUP_HEADING_MAX or "\n" in last.text:
         return []
     return [last.text]
