@@ -231,12 +231,14 @@ def test_priority_column_without_findings_holds_the_priorities():
 
 STATUSES = {
     RAG.GREEN: ["Green", "G", "green", "On track", "On target", "Green – On track", "G/B",
-                "Blue/Green", "Green = on track"],
+                "Blue/Green", "Green = on track", "RAG: Green", "Status - on track",
+                "No concerns"],
     RAG.AMBER: ["Amber", "A", "A/G", "G/A", "Amber/Green", "Green-Amber", "Some slippage",
-                "Partially met", "Yellow", "AG", "GA", "Partially implemented"],
+                "Partially met", "Yellow", "AG", "GA", "Partially implemented",
+                "Some progress", "Limited progress", "Minor concerns", "RAG rating: Amber"],
     RAG.RED: ["Red", "R", "Behind schedule", "Not on target", "Red - behind schedule", "A/R",
               "Amber / Red", "R/A/G", "Not met", "Not achieved", "RA", "Late", "Behind",
-              "Not implemented", "Not delivered"],
+              "Not implemented", "Not delivered", "Significant concerns", "Current status: Red"],
     RAG.BLUE: ["Blue", "B", "Complete", "Completed", "Complete(d)", "Completed.",
                "Completed (March 2015)", "Blue – Completed", "Met", "Complete - embedded",
                "Completed and embedded", "Complete & embedded", "Action complete",
@@ -267,6 +269,9 @@ def test_status_words(word, status):
         "Bag",
         "RR",
         "Ongoing",
+        "Status",
+        "RAG: Purple",
+        "Status: in progress",
     ],
 )
 def test_unknown_status_words_are_not_guessed(word):

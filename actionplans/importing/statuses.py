@@ -31,6 +31,10 @@ _NON_WORD_RE = re.compile(r"[^a-z0-9]+")
 _FIRST_PART_RE = re.compile(r"=\s*|\s(?:[-\u2013\u2014:]|\()\s*|[(:]")
 
 
+# A cell that names what it holds before the status: "RAG: Amber", "Status - on track".
+_STATUS_LABEL_RE = re.compile(r"^(?:current )?(?:rag )?(?:status|rating|rag)(?: rating)? ")
+
+
 def normalise_status(text: str) -> str:
     """Lower-case words only: "Complete(d)." -> "complete d", "A/G" -> "a g", "Complete &
     embedded" -> "complete and embedded"."""
@@ -42,8 +46,12 @@ def rag_for_status(text: str, legend: dict[str, str] | None = None) -> RAG | Non
     if not text.strip():
         return RAG.NOT_RATED
     words = _words(legend)
-    status = _lookup(normalise_status(text), words)
+    normal = normalise_status(text)
+    status = _lookup(normal, words)
     if status is not None:
+        return status
+    named = _STATUS_LABEL_RE.sub("", normal, count=1)  # "RAG: Amber", "Status - Red"
+    if named and named != normal and (status := _lookup(named, words)) is not None:
         return status
     first = _FIRST_PART_RE.split(text.strip(), maxsplit=1)[0]
     return _lookup(normalise_status(first), words)
