@@ -406,3 +406,51 @@ def test_lead_attaches_evidence_to_their_update_on_a_phone(open_page, live_serve
     assert axe_violations(lead) == []
     assert lead.evaluate("document.documentElement.scrollWidth") <= 390
     assert EvidenceFile.objects.get(action=action).description == "Audit of 30 assessments"
+
+
+def test_manager_imports_a_plan_written_as_forms_in_word_on_a_phone(
+    open_page, live_server, tmp_path
+):
+    from word_samples import docx_bytes
+
+    from actionplans.models import Action
+
+    plan = tmp_path / "Child Q action plan.docx"
+    plan.write_bytes(
+        docx_bytes(
+            "This plan answers the review of Child Q.",
+            [
+                ["Recommendation 1", "Agencies should share missed health appointments."],
+                ["Action", "Alert social care after two missed appointments."],
+                ["Lead agency", "Health"],
+                ["Target date", "March 2027"],
+                ["RAG", "Amber"],
+                ["Action", "Report persistent absence to the MASH."],
+                ["Lead agency", "Health"],
+                ["Target date", "Summer term 2027"],
+                ["RAG", "Green"],
+            ],
+        )
+    )
+    manager = open_page("manager", width=390)  # on the home page: the plans
+    follow(manager.get_by_role("link", name="Import a plan from Excel or Word"))
+    assert axe_violations(manager) == []  # which board's plan
+    follow(manager.get_by_role("link", name="Norfolk Safeguarding Children Board"))
+    assert axe_violations(manager) == []
+    manager.get_by_label("Plan file").set_input_files(str(plan))
+    manager.get_by_label("Plan title").fill("Child Q action plan")
+    manager.locator("select[name=kind]").select_option("scr")
+    follow(manager.get_by_role("button", name="Continue"))
+    body = manager.locator("main")
+    assert "laid out as a form" in body.inner_text()
+    assert manager.evaluate("document.documentElement.scrollWidth") <= 390
+    assert axe_violations(manager) == []
+    follow(manager.get_by_role("button", name="Import 2 actions"))
+    assert manager.url == f"{live_server.url}/plans/child-q-action-plan/"
+    assert "Alert social care after two missed appointments." in body.inner_text()
+    assert axe_violations(manager) == []
+    imported = Action.objects.filter(plan__title="Child Q action plan").order_by("position")
+    assert [(a.ref, a.rag, a.lead_agency.short_name) for a in imported] == [
+        ("1.1", "amber", "Health"),
+        ("1.2", "green", "Health"),
+    ]

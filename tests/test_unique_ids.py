@@ -23,6 +23,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 from django_otp.oath import TOTP
@@ -56,6 +57,9 @@ JOURNEY_VIEWS = frozenset(
         "actionplans:round_open",
         "actionplans:round_detail",
         "actionplans:round_decisions",
+        "imports:choose_board",
+        "imports:upload",
+        "imports:preview",
         "actionplans:two_factor_setup",
         "actionplans:two_factor_verify",
         "reporting:board_dashboard",
@@ -93,6 +97,7 @@ class Visit:
     path: str
     data: dict | None = None
     shows: str = ""  # words that prove it is the page meant (a preview, an error...)
+    follow: bool = False  # the POST answers with a redirect: the page it leads to
 
 
 def _date(prefix: str, day: datetime.date) -> dict:
@@ -185,8 +190,23 @@ def journey_pages(seed, round: Round) -> dict[str, list[Visit]]:
             Visit(reverse("reporting:exceptions", args=[CAP])),
             Visit(reverse("reporting:changes", args=[CAP])),
             Visit(reverse("reporting:changes", args=[CAP]) + "?since=2020-01-01"),
+            Visit(reverse("imports:choose_board"), shows="Norfolk Safeguarding Children Board"),
+            Visit(reverse("imports:upload", args=["norfolk"])),
+            Visit(  # the check of a Word plan written as forms
+                reverse("imports:upload", args=["norfolk"]),
+                data={"file": _form_plan(), "title": "Child Q action plan", "kind": "scr"},
+                shows="laid out as a form",
+                follow=True,
+            ),
         ],
     }
+
+
+def _form_plan() -> SimpleUploadedFile:
+    from word_samples import docx_bytes
+
+    rows = [["Action", "Alert social care"], ["Lead agency", "Health"], ["RAG", "Amber"]]
+    return SimpleUploadedFile("Child Q.docx", docx_bytes(rows))
 
 
 def scan(client, user, visits: list[Visit]) -> set[str]:
@@ -194,17 +214,19 @@ def scan(client, user, visits: list[Visit]) -> set[str]:
     client.logout()
     if user is not None:
         client.force_login(user)
+    opened = set()
     for visit in visits:
         if visit.data is None:
             response = client.get(visit.path)
         else:
-            response = client.post(visit.path, visit.data)
+            response = client.post(visit.path, visit.data, follow=visit.follow)
         where = (getattr(user, "username", "anonymous"), visit.path, visit.data)
         assert response.status_code == 200, (*where, response.status_code)
         html = response.content.decode()
         assert visit.shows in html, (*where, visit.shows)
         assert duplicate_ids(html) == [], where
-    return {view_of(visit.path) for visit in visits}
+        opened.add(view_of(response.request["PATH_INFO"]))
+    return opened
 
 
 def paths_written_in_the_journeys() -> set[str]:

@@ -473,9 +473,8 @@ def _read_pairs(form: _Form, rows: list[SourceRow]) -> None:
             key, heading = label
             form.headings.setdefault(key, heading)
             value = cells[value_at] if value_at is not None else ""
-            if key in _FORM_CARRIED and normalise_heading(heading) != normalise_heading(
-                cells[index].rstrip(":")
-            ):  # "Recommendation 2 | The board should ...": its number is in the label
+            if key in _FORM_CARRIED and re.search(r"\d", cells[index]):
+                # "Recommendation 2 | The board should ...": its number is in the label
                 value = f"{cells[index].strip().rstrip(':')}: {value}".rstrip(": ")
             pairs.append((key, value, index + 1 if value_at is None else value_at))
             label = None
