@@ -29,7 +29,16 @@ from django.utils import timezone
 from django_otp.oath import TOTP
 
 from actionplans import services, two_factor
-from actionplans.models import RAG, Action, Agency, ProgressUpdate, Round, UpdateStatus
+from actionplans.models import (
+    RAG,
+    Action,
+    Agency,
+    Message,
+    MessageKind,
+    ProgressUpdate,
+    Round,
+    UpdateStatus,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -58,6 +67,8 @@ JOURNEY_VIEWS = frozenset(
         "actionplans:round_detail",
         "actionplans:round_decisions",
         "imports:choose_board",
+        "actionplans:outbox",
+        "actionplans:message_detail",
         "imports:upload",
         "imports:preview",
         "actionplans:two_factor_setup",
@@ -113,6 +124,14 @@ def journey_pages(seed, round: Round) -> dict[str, list[Visit]]:
     plan_dashboard = reverse("reporting:plan_dashboard", args=[CAP])
     round_detail = reverse("actionplans:round_detail", args=[round.pk])
     deadline = timezone.localdate() + datetime.timedelta(days=14)
+    returned = Message.objects.create(
+        key="returned:ids",
+        kind=MessageKind.RETURNED,
+        board=health.board,
+        to_email="health-lead@example.org",
+        subject="Your update on action 2.1 was returned",
+        text="Please say which teams the training reached.",
+    )
     everyone = [
         Visit("/"),
         Visit(reverse("actionplans:action_list")),
@@ -191,6 +210,8 @@ def journey_pages(seed, round: Round) -> dict[str, list[Visit]]:
             Visit(reverse("reporting:changes", args=[CAP])),
             Visit(reverse("reporting:changes", args=[CAP]) + "?since=2020-01-01"),
             Visit(reverse("imports:choose_board"), shows="Norfolk Safeguarding Children Board"),
+            Visit(reverse("actionplans:outbox"), shows="Your update on action 2.1"),
+            Visit(reverse("actionplans:message_detail", args=[returned.pk])),
             Visit(reverse("imports:upload", args=["norfolk"])),
             Visit(  # the check of a Word plan written as forms
                 reverse("imports:upload", args=["norfolk"]),
