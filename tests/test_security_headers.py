@@ -135,3 +135,26 @@ def test_the_deployment_checklist_passes_with_production_settings():
         DJANGO_SETTINGS_MODULE="config.settings",
     )
     assert done.returncode == 0, done.stderr
+
+
+def test_a_form_sent_without_its_csrf_token_is_refused_in_the_services_words(personas):
+    """An expired page or blocked cookies: a 403 that says nothing was changed and what
+    to do, in the service's layout (never Django's page naming the token)."""
+    from django.test import Client
+
+    from actionplans.models import Agency
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(personas.manager)
+    agency = Agency.objects.filter(board__slug="norfolk").first()
+    before = agency.name
+    response = client.post(
+        reverse("actionplans:agency_edit", args=[agency.pk]), {"name": "Changed"}
+    )
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert "What you sent could not be saved" in html
+    assert "Nothing was changed." in html
+    assert "CSRF" not in html
+    agency.refresh_from_db()
+    assert agency.name == before
