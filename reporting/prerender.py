@@ -14,9 +14,11 @@ is not. A part can hand the rows of its mostly empty last page to the next part,
 the next part's HTML is known only once this one is rendered: each part task, when
 done, queues the task of the next part still missing. The parts before an edit stay
 cached; after it, the walk re-renders only while the rows handed on keep changing.
-A part task takes a lock on its part (a file lock beside the cache, so two workers
-never render the same part; the second finds it taken and stops) and renders it
-into the cache. When the chair presses Download, every part is in the cache and the
+A part task takes a lock on its part, so two workers never render the same part (the
+second finds it taken and stops), and renders it into the cache. The lock is a file
+lock beside the cache (the workers of one machine) and, on PostgreSQL, an advisory
+lock of the database session (the workers of every machine that shares the database
+and the stored parts). When the chair presses Download, every part is in the cache and the
 pack is only joined.
 
 The signals come from `actionplans` and `reviews` (model signals, and
@@ -29,10 +31,11 @@ from __future__ import annotations
 import contextlib
 import datetime
 import fcntl
+import hashlib
 import logging
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from actionplans.models import Plan
@@ -117,7 +120,49 @@ def refresh(plan_id: int) -> list[str]:
 
 @contextlib.contextmanager
 def part_lock(key: str):
-    """Hold the lock on one part (yields False at once if another worker holds it)."""
+    """Hold the lock on one part (yields False at once if another worker holds it, on
+    this machine or, on PostgreSQL, on any other)."""
+    with _file_lock(key) as here:
+        if not here:
+            yield False
+            return
+        with _database_lock(key) as anywhere:
+            yield anywhere
+
+
+# The advisory locks of part renders, apart from any other the database holds: the
+# first of PostgreSQL's two 32-bit lock keys.
+LOCK_SPACE = int.from_bytes(b"pack", "big") - 2**31
+
+
+def lock_number(key: str) -> int:
+    """The part's advisory lock key (the second 32-bit one)."""
+    return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=4).digest(), "big") - 2**31
+
+
+@contextlib.contextmanager
+def _database_lock(key: str):
+    """A session advisory lock on PostgreSQL (released when the session ends, should the
+    worker die); nothing to take elsewhere (SQLite serves one machine)."""
+    if connection.vendor != "postgresql":
+        yield True
+        return
+    part = lock_number(key)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s::int, %s::int)", [LOCK_SPACE, part])
+        taken = cursor.fetchone()[0]
+    if not taken:
+        yield False
+        return
+    try:
+        yield True
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s::int, %s::int)", [LOCK_SPACE, part])
+
+
+@contextlib.contextmanager
+def _file_lock(key: str):
     path = storage.part_path(key).with_suffix(".lock")
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("a") as handle:

@@ -11,6 +11,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
@@ -302,6 +303,43 @@ def test_two_workers_never_render_the_same_part(seed, small_parts):
         assert not storage.part_path(key).exists()
     assert prerender.render_part(plan.pk, key) == "rendered"
     assert prerender.render_part(plan.pk, key) == "cached"
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the lock across machines is PostgreSQL's"
+)
+def test_a_worker_on_another_machine_holding_the_part_makes_this_one_stop(seed, small_parts):
+    """Another machine's worker shares the database, not this machine's lock files: its
+    lock is an advisory lock of its own database session."""
+    import psycopg
+
+    plan = seed[CAP]
+    key = keys_of(plan)[0]
+    settings = connection.settings_dict
+    other = psycopg.connect(
+        host=settings["HOST"],
+        port=settings["PORT"] or 5432,
+        user=settings["USER"],
+        dbname=settings["NAME"],
+        autocommit=True,
+    )
+    lock = [prerender.LOCK_SPACE, prerender.lock_number(key)]
+
+    def other_takes_it() -> bool:
+        return other.execute("SELECT pg_try_advisory_lock(%s::int, %s::int)", lock).fetchone()[0]
+
+    try:
+        assert other_takes_it()
+        assert prerender.render_part(plan.pk, key) == "busy"
+        assert not storage.part_path(key).exists()
+        other.execute("SELECT pg_advisory_unlock(%s::int, %s::int)", lock)
+        with prerender.part_lock(key) as here:
+            assert here
+            assert not other_takes_it()  # this worker's lock holds the other one off
+        assert prerender.render_part(plan.pk, key) == "rendered"
+        assert other_takes_it()  # given back when done
+    finally:
+        other.close()
 
 
 def test_a_part_the_plan_no_longer_has_is_not_rendered(seed, small_parts):
