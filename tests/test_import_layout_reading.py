@@ -551,6 +551,31 @@ def test_a_rag_column_coloured_by_hand_is_read_by_its_colours(board):
     assert preview.unknown_statuses == {"Cell coloured #7030A0": [5]}
 
 
+def test_status_words_we_do_not_know_in_a_coloured_cell_are_read_by_the_colour(board):
+    rows = [
+        ["Ref", "Action", "Status"],
+        ["1", "a", "In progress"],
+        ["2", "b", "In progress"],
+        ["3", "c", "In progress"],  # not coloured: the manager says what it means
+        ["4", "d", "Ongoing"],  # purple: no RAG, the words stand
+    ]
+    fills = {"C2": "FFC000", "C3": "00B050", "C5": "7030A0"}
+    preview = preview_of(xlsx_bytes(rows, fills=fills), board)
+    read = [(action.ref, action.status_word, action.rag) for action in preview.actions]
+    assert read == [
+        ("1", "Amber (cell colour)", RAG.AMBER),
+        ("2", "Green (cell colour)", RAG.GREEN),
+        ("3", "In progress", None),
+        ("4", "Ongoing", None),
+    ]
+    assert preview.unknown_statuses == {"In progress": [4], "Ongoing": [5]}
+    notes = [str(note) for note in preview.notes]
+    assert (
+        "Row 2: status \u201cIn progress\u201d is not a status word we know: read by the "
+        "cell's colour, Amber." in notes
+    )
+
+
 def test_a_rec_no_column_beside_the_recommendations_numbers_them(board):
     rows = [
         ["Rec No", "Recommendation", "Action", "Lead"],

@@ -173,6 +173,27 @@ def test_cell_shading_is_read_as_a_rag_colour():
 
 
 @pytest.mark.django_db
+def test_a_shaded_status_cell_whose_words_are_no_status_is_read_by_its_shading():
+    board = make_board()
+
+    def plan(document):
+        table = add_table(
+            document,
+            [
+                HEADINGS,
+                ["1", "Audit", "Health", "2017", "In progress"],
+                ["2", "Train", "Health", "2017", "Red"],  # its words win over its shading
+            ],
+        )
+        shade(table.cell(1, 4), "FFC000")
+        shade(table.cell(2, 4), "00B050")
+
+    preview = preview_of(docx_bytes(plan), board)
+    assert [a.rag for a in preview.actions] == ["amber", "red"]
+    assert not preview.unknown_statuses
+
+
+@pytest.mark.django_db
 def test_a_key_table_is_the_legend_and_never_actions():
     board = make_board()
 

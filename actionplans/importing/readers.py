@@ -27,7 +27,9 @@ caller's `wanted` test accepts (the plan reader asks for a heading row, so a "Gu
 or "Key" sheet in front of the plan is passed over), else from the first sheet.
 
 Fills: the solid fill colour of every empty cell in a row that has values is kept in
-`Table.fills` (at most ``MAX_FILLS``): a RAG column coloured by hand has no words. RGB,
+`Table.fills` (at most ``MAX_FILLS``): a RAG column coloured by hand has no words; so is
+that of a cell holding a few words (`Table.text_fills`, at most ``STATUS_TEXT_MAX``
+characters: a status the plan's words do not give, "In progress" shaded amber). RGB,
 palette and theme colours are read; a theme colour from the workbook's own theme, with
 its tint applied as Excel applies it.
 
@@ -68,7 +70,8 @@ MAX_ZIP_MEMBERS = 1000
 MAX_COLUMNS = 200
 MAX_ROWS = 20_000
 MAX_CELL_CHARS = 100_000
-MAX_FILLS = 100_000  # fill colours of empty cells kept, at most
+MAX_FILLS = 100_000  # fill colours of empty cells kept, at most (and of short texts)
+STATUS_TEXT_MAX = 40  # a cell with more words than this is no status: its fill is not kept
 MAX_MERGED_CELLS = 200_000
 
 DELIMITERS = (",", ";", "\t")
@@ -112,6 +115,9 @@ class Table:
     merged_down: dict[tuple[int, int], int] = field(default_factory=dict)
     # (row number, column index) -> "RRGGBB": the fill colour of an empty cell
     fills: dict[tuple[int, int], str] = field(default_factory=dict)
+    # (row number, column index) -> "RRGGBB": the fill of a cell holding a few words (a
+    # status cell "In progress" shaded amber; read when its words are not a status)
+    text_fills: dict[tuple[int, int], str] = field(default_factory=dict)
     # A Word document: its paragraphs before the first table, how many tables were read
     # (and passed over), and whether it held changes nobody had accepted.
     introduction: str = ""
@@ -210,7 +216,7 @@ def read_xlsx(data: bytes, *, sheet: str | None = None, wanted: RowsTest | None 
         logger.info("Unreadable workbook: %r", error)
         raise UnreadableFile(f"This workbook is damaged or not an Excel file. {SAVE_AS}") from error
     try:
-        worksheet, (rows, fills), passed_over = _choose_sheet(workbook, sheet, wanted)
+        worksheet, (rows, fills, text_fills), passed_over = _choose_sheet(workbook, sheet, wanted)
         last_row = rows[-1].number if rows else 0
         merged_down = _merged_down(data, getattr(worksheet, "_worksheet_path", ""), last_row)
     except UnreadableFile:
@@ -228,6 +234,7 @@ def read_xlsx(data: bytes, *, sheet: str | None = None, wanted: RowsTest | None 
         passed_over=passed_over,
         merged_down=merged_down,
         fills=fills,
+        text_fills=text_fills,
     )
 
 
@@ -374,7 +381,7 @@ def _choose_sheet(workbook, sheet: str | None, wanted: RowsTest | None):
 
 def _worksheet_rows(
     worksheet, theme: list[str] | None = None
-) -> tuple[list[SourceRow], dict[tuple[int, int], str]]:
+) -> tuple[list[SourceRow], dict[tuple[int, int], str], dict[tuple[int, int], str]]:
     """Rows of a read-only worksheet, never wider than MAX_COLUMNS + 1 nor longer than
     MAX_ROWS, and the fill colours of the empty cells in them (a RAG column coloured by
     hand, with no words).
@@ -385,25 +392,39 @@ def _worksheet_rows(
     worksheet.reset_dimensions()
     rows: list[SourceRow] = []
     fills: dict[tuple[int, int], str] = {}
+    text_fills: dict[tuple[int, int], str] = {}
     for number, cells in enumerate(
         worksheet.iter_rows(max_col=MAX_COLUMNS + 1, max_row=MAX_ROWS + 1), start=1
     ):
         row = _source_row(number, tuple(cell.value for cell in cells))
         if row is not None:
             rows.append(row)
-            _note_fills(number, cells, fills, theme or [])
-    return rows, fills
+            _note_fills(number, cells, fills, text_fills, theme or [])
+    return rows, fills, text_fills
 
 
-def _note_fills(number: int, cells, fills: dict[tuple[int, int], str], theme: list[str]) -> None:
+def _note_fills(
+    number: int,
+    cells,
+    fills: dict[tuple[int, int], str],
+    text_fills: dict[tuple[int, int], str],
+    theme: list[str],
+) -> None:
     for index, cell in enumerate(cells):
-        if cell.value is None and getattr(cell, "has_style", False) and len(fills) < MAX_FILLS:
+        value = cell.value
+        if value is None:
+            kept = fills
+        elif isinstance(value, str) and len(value) <= STATUS_TEXT_MAX:
+            kept = text_fills
+        else:
+            continue
+        if getattr(cell, "has_style", False) and len(kept) < MAX_FILLS:
             try:
                 colour = _solid_fill(cell, theme)
             except Exception:  # odd style records: the cell is just not coloured for us
                 colour = None
             if colour:
-                fills[(number, index)] = colour
+                kept[(number, index)] = colour
 
 
 def _solid_fill(cell, theme: list[str]) -> str | None:

@@ -60,6 +60,7 @@ from .readers import (
     MAX_COLUMNS,
     MAX_FILLS,
     MAX_ROWS,
+    STATUS_TEXT_MAX,
     RowsTest,
     SourceRow,
     Table,
@@ -152,6 +153,7 @@ class _WordTable:
     rows: list[SourceRow]  # numbered 1.. within the table
     merged_down: dict[tuple[int, int], int] = field(default_factory=dict)
     fills: dict[tuple[int, int], str] = field(default_factory=dict)
+    text_fills: dict[tuple[int, int], str] = field(default_factory=dict)
     width: int = 0
     before: list[_Paragraph] = field(default_factory=list)  # paragraphs since the last table
     form: bool = False  # unfolded from a form (`_unfold_forms`)
@@ -337,8 +339,10 @@ def _table(tbl: etree._Element, position: int, *, plain: bool = False) -> _WordT
                 open_merges[column] = number
             elif open_merges:
                 open_merges.pop(column, None)
-            if fill and not text and _FILL_RE.fullmatch(fill) and len(table.fills) < MAX_FILLS:
-                table.fills[(number, column)] = fill.upper()
+            if fill and _FILL_RE.fullmatch(fill):
+                kept = table.fills if not text else table.text_fills
+                if (not text or len(text) <= STATUS_TEXT_MAX) and len(kept) < MAX_FILLS:
+                    kept[(number, column)] = fill.upper()
             cells.append(text)
             if span > 1:
                 cells += [""] * (span - 1)
@@ -613,6 +617,8 @@ def _assemble(
             result.merged_down[(offset + row, column)] = offset + anchor
         for (row, column), fill in table.fills.items():
             result.fills[(offset + row, column)] = fill
+        for (row, column), fill in table.text_fills.items():
+            result.text_fills[(offset + row, column)] = fill
     for paragraph in after:  # a key under the last table: read, never imported
         if _is_key(paragraph.text):
             add((paragraph.text,))

@@ -26,7 +26,7 @@ from actionplans.target_dates import resolve_target
 from ..cells import cell_text, uk_date
 from ..preview import ACTION_FIELDS, ParsedAction, RowProblem
 from ..readers import Table, Value
-from ..statuses import fill_word, is_tick, rag_for_status
+from ..statuses import colour_status, fill_word, is_tick, rag_for_status
 from .columns import Columns
 from .context import Line
 from .groups import CARRIED, CONTINUED, Grouped, GroupedRow
@@ -89,6 +89,8 @@ def _read(
     anchors = _merged_from_above(line, texts, lines, columns, table)
     if "rag" in texts and not texts["rag"]:
         texts["rag"] = _fill_word(line, columns, table)
+    elif texts.get("rag") and key.rag(texts["rag"], row=line.number) is None:
+        texts["rag"] = _coloured_words(line, row.latest, columns, table, texts["rag"], notes)
     if columns.ticks and not texts.get("rag"):
         texts["rag"] = _ticked(line, columns)
     values = {name: texts[name] for name in ACTION_FIELDS if name in texts}
@@ -147,6 +149,30 @@ def _fill_word(line: Line, columns: Columns, table: Table) -> str:
         if rgb := table.fills.get((line.number, index)):
             return fill_word(rgb)
     return ""
+
+
+def _coloured_words(
+    line: Line,
+    latest: dict[str, int],
+    columns: Columns,
+    table: Table,
+    words: str,
+    notes: list[RowProblem],
+) -> str:
+    """A status cell whose words are no status ("In progress") but whose fill shows one
+    (shaded amber): the colour, as a status word, with a note; else the words."""
+    rgb = table.text_fills.get((line.number, latest.get("rag", columns.index["rag"])))
+    status = colour_status(rgb) if rgb else None
+    if status is None:
+        return words
+    notes.append(
+        RowProblem(
+            line.number,
+            f"status \u201c{words}\u201d is not a status word we know: read by the cell's "
+            f"colour, {status.label}.",
+        )
+    )
+    return fill_word(rgb)
 
 
 def _ticked(line: Line, columns: Columns) -> str:
