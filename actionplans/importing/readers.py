@@ -124,6 +124,12 @@ class Table:
     tables_read: int = 0
     tables_passed_over: list[str] = field(default_factory=list)
     tracked_changes: bool = False
+    # A workbook read a sheet after another: each later sheet and the row it starts on
+    later_sheets: list[tuple[str, int]] = field(default_factory=list)
+    # Later sheets with the same headings and the same actions again (not read)
+    copies: list[str] = field(default_factory=list)
+    # Rows the reader put in as headings (a sheet's name or title over its rows)
+    heading_rows: frozenset[int] = frozenset()
     # Tables laid out as forms (a row per field: "Action | ...", "Lead | ..."), read as a
     # row per action (`word._unfold_forms`).
     forms_read: int = 0
@@ -143,10 +149,23 @@ class Table:
                 read += f"; passed over {', '.join(self.tables_passed_over)}"
             return read
         if self.file_kind == "xlsx":
-            read = f'Excel workbook, sheet "{self.sheet_name}"'
+            word = "sheets" if self.later_sheets else "sheet"
+            read = f'Excel workbook, {word} "{self.sheet_name}"'
             if self.passed_over:
                 names = ", ".join(f'"{name}"' for name in self.passed_over)
                 read += f" (the first with a table of actions; passed over {names})"
+            if self.later_sheets:
+                later = [f'"{name}" from row {row}' for name, row in self.later_sheets]
+                listed = ", ".join(later[:-1]) + " and " + later[-1] if len(later) > 1 else later[0]
+                read += (
+                    f", then {listed}, with the same headings (rows are numbered on through "
+                    "the sheets)"
+                )
+            if self.copies:
+                names = ", ".join(f'"{name}"' for name in self.copies)
+                read += (
+                    f"; not {names}, with the same actions again (name a sheet to read it instead)"
+                )
             return read
         return (
             f"CSV file ({self.encoding}, {DELIMITER_NAMES.get(self.delimiter, 'comma')}-separated)"
@@ -159,6 +178,11 @@ def column_letter(index: int) -> str:
 
 
 type RowsTest = Callable[[list[SourceRow]], bool]
+# Whether a later sheet's rows continue the rows read before (the same heading row, other
+# actions): the number of its heading row; COPY when it holds the same actions again (a
+# sheet a quarter, an old version); None when it is some other table.
+COPY = "copy"
+type SheetTest = Callable[[list[SourceRow], list[SourceRow]], int | str | None]
 
 
 def read_table(
@@ -167,12 +191,14 @@ def read_table(
     sheet: str | None = None,
     wanted: RowsTest | None = None,
     word: bool = False,
+    continues: SheetTest | None = None,
 ) -> Table:
     """Read an uploaded plan. Raises UnreadableFile with a clear message.
 
     Without a `sheet`, a workbook is read from its first sheet whose rows pass `wanted`
-    (else its first sheet). With `word`, a Word document (.docx) is read too, by
-    `word.read_docx` (its tables, one after the other); without it one is refused."""
+    (else its first sheet), and then from each later sheet that `continues` it. With
+    `word`, a Word document (.docx) is read too, by `word.read_docx` (its tables, one
+    after the other); without it one is refused."""
     if not data:
         raise UnreadableFile("The file is empty.")
     if len(data) > MAX_FILE_BYTES:
@@ -185,7 +211,7 @@ def read_table(
             from .word import read_docx  # noqa: PLC0415 (word.py builds on this module)
 
             return read_docx(data, wanted=wanted)
-        return read_xlsx(data, sheet=sheet, wanted=wanted)
+        return read_xlsx(data, sheet=sheet, wanted=wanted, continues=continues)
     _refuse_other_binaries(data)
     return read_csv(data)
 
@@ -205,7 +231,13 @@ def _refuse_other_binaries(data: bytes) -> None:
 # --------------------------------------------------------------------------- XLSX
 
 
-def read_xlsx(data: bytes, *, sheet: str | None = None, wanted: RowsTest | None = None) -> Table:
+def read_xlsx(
+    data: bytes,
+    *,
+    sheet: str | None = None,
+    wanted: RowsTest | None = None,
+    continues: SheetTest | None = None,
+) -> Table:
     archive = open_zip(data)
     with archive:
         _check_package(archive)
@@ -219,6 +251,18 @@ def read_xlsx(data: bytes, *, sheet: str | None = None, wanted: RowsTest | None 
         worksheet, (rows, fills, text_fills), passed_over = _choose_sheet(workbook, sheet, wanted)
         last_row = rows[-1].number if rows else 0
         merged_down = _merged_down(data, getattr(worksheet, "_worksheet_path", ""), last_row)
+        table = Table(
+            rows=rows,
+            file_kind="xlsx",
+            sheet_name=worksheet.title,
+            sheet_names=list(workbook.sheetnames),
+            passed_over=passed_over,
+            merged_down=merged_down,
+            fills=fills,
+            text_fills=text_fills,
+        )
+        if not sheet and continues is not None:
+            _read_later_sheets(table, workbook, worksheet, data, continues)
     except UnreadableFile:
         raise
     except Exception as error:
@@ -226,16 +270,76 @@ def read_xlsx(data: bytes, *, sheet: str | None = None, wanted: RowsTest | None 
         raise UnreadableFile(f"This workbook is damaged or not an Excel file. {SAVE_AS}") from error
     finally:
         workbook.close()
-    return Table(
-        rows=rows,
-        file_kind="xlsx",
-        sheet_name=worksheet.title,
-        sheet_names=list(workbook.sheetnames),
-        passed_over=passed_over,
-        merged_down=merged_down,
-        fills=fills,
-        text_fills=text_fills,
-    )
+    return table
+
+
+def _read_later_sheets(table: Table, workbook, first, data: bytes, continues: SheetTest) -> None:
+    """Add to the table the rows of each sheet after `first` that continues it (the same
+    heading row: a plan kept a sheet per priority or agency), numbered on from the rows
+    before (a row apart); its heading row is left out, and its own title rows, or its
+    name when it has none, head its rows (as the heading above a Word table does). The
+    first sheet keeps its numbers; so does a workbook of one plan sheet."""
+    theme = _theme_colours(workbook)
+    plan_rows = list(table.rows)
+    plan_header = _plan_header(plan_rows, continues)
+    if plan_header is None:
+        return
+    title_texts = {_row_words(row) for row in plan_rows if row.number < plan_header}
+    later = workbook.worksheets[workbook.worksheets.index(first) + 1 :]
+    starts: list[tuple[str, int]] = []
+    headings: set[int] = set()
+    for worksheet in later:
+        rows, fills, text_fills = _worksheet_rows(worksheet, theme)
+        header = continues(table.rows, rows)
+        if header == COPY:
+            table.copies.append(worksheet.title)
+        if not isinstance(header, int):
+            continue
+        if not starts and not title_texts:  # the first sheet's name heads its rows too
+            table.rows.insert(0, SourceRow(plan_header - 1, (table.sheet_name,)))
+            headings.add(plan_header - 1)
+        if len(table.rows) + len(rows) > MAX_ROWS:
+            raise UnreadableFile(
+                f"The workbook's plan sheets have more than {MAX_ROWS:,} rows. "
+                "Split the plan into smaller workbooks."
+            )
+        titles = [
+            words
+            for row in rows
+            if row.number < header and (words := _row_words(row)) and words not in title_texts
+        ]
+        number = table.rows[-1].number + 1  # a row apart from the sheet before
+        for title in titles or [worksheet.title]:
+            number += 1
+            table.rows.append(SourceRow(number, (title,)))
+            headings.add(number)
+        shift = number - header
+        starts.append((worksheet.title, number + 1 - len(titles or [0])))
+        table.rows += [
+            SourceRow(row.number + shift, row.cells) for row in rows if row.number > header
+        ]
+        last_row = rows[-1].number if rows else 0
+        merged = _merged_down(data, getattr(worksheet, "_worksheet_path", ""), last_row)
+        for (row, column), anchor in merged.items():
+            if row > header and anchor > header:
+                table.merged_down[(row + shift, column)] = anchor + shift
+        for source, kept in ((fills, table.fills), (text_fills, table.text_fills)):
+            for (row, column), fill in source.items():
+                if row > header and len(kept) < MAX_FILLS:
+                    kept[(row + shift, column)] = fill
+    table.later_sheets = starts
+    table.heading_rows = frozenset(headings)
+
+
+def _plan_header(rows: list[SourceRow], continues: SheetTest) -> int | None:
+    """The plan sheet's heading row: where its rows, seen as another sheet's, would
+    continue it (an empty sheet before them: no actions in common)."""
+    header = continues([], rows)
+    return header if isinstance(header, int) else None
+
+
+def _row_words(row: SourceRow) -> str:
+    return " ".join(str(cell).strip() for cell in row.cells if cell not in (None, "")).strip()
 
 
 def open_zip(data: bytes) -> zipfile.ZipFile:

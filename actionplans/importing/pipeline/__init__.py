@@ -124,7 +124,8 @@ def build_preview(
         return preview
     preview.refs_number_findings = mapped.finding_numbers is not None
     key = find_key(header, legend)
-    grouped = build_groups(header, mapped, key, heading_rows=frozenset(heading_rows or ()))
+    headings = frozenset(heading_rows or ()) | table.heading_rows
+    grouped = build_groups(header, mapped, key, heading_rows=headings)
     rows = read_rows(grouped, header, mapped, key, table)
     matches = match_rows(rows, board=board, columns=mapped, key=key)
     actions = rows.actions
