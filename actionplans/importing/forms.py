@@ -89,7 +89,8 @@ class UploadForm(forms.Form):
         required=False,
         max_length=31,
         help_text=(
-            "Excel workbooks only. Leave blank to read the first sheet with a table of actions."
+            "Excel workbooks only. Leave blank to read the first sheet with a table of actions "
+            "and each later sheet with the same headings; name a sheet to read it alone."
         ),
         widget=_govuk(forms.TextInput(), "govuk-input govuk-input--width-20"),
     )
