@@ -94,6 +94,22 @@ def test_a_table_per_area_takes_the_heading_above_each_table_as_its_group():
 
 
 @pytest.mark.django_db
+def test_a_one_word_heading_above_a_table_is_its_group_not_a_ref():
+    data = docx_bytes(
+        ("Heading 2", "Police"),
+        [HEADINGS, ["1", "Train officers", "Cleveland Police", "March 2017", "Green"]],
+        ("Heading 2", "Health"),
+        [HEADINGS, ["1", "Audit GP records", "Health", "June 2017", "Amber"]],
+    )
+    preview = preview_of(data, make_board())
+    assert not preview.errors, preview.errors
+    assert [(a.theme.title, a.ref, a.values["text"]) for a in preview.actions] == [
+        ("Police", "1.1", "Train officers"),
+        ("Health", "2.1", "Audit GP records"),
+    ]
+
+
+@pytest.mark.django_db
 def test_a_recommendation_above_each_table_is_a_finding_with_its_text():
     board = make_board()
     data = docx_bytes(

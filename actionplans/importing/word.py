@@ -604,9 +604,12 @@ def _assemble(
     for table in keys:  # a key table: title rows, read as the plan's legend
         for cells in _key_rows(table):
             add(cells)
+    headings: set[int] = set()
     for table in read:
-        for text in _group_heading(table, alone=len(read) == 1):
-            add((text,))
+        for position, text in enumerate(_group_heading(table, alone=len(read) == 1)):
+            row = add((text,))
+            if position == 0:  # a heading, even a word a ref could be ("Health"); the
+                headings.add(row)  # paragraphs after a finding's are its text
         offset = number
         for row in table.rows:
             if not any(row.cells):
@@ -623,6 +626,7 @@ def _assemble(
         if _is_key(paragraph.text):
             add((paragraph.text,))
     result.introduction = intro
+    result.heading_rows = frozenset(headings)
     result.tables_read = len(read)
     result.tables_passed_over = [
         f"table {table.position} ({_first_words(table)})" for table in passed
