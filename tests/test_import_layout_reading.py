@@ -645,3 +645,20 @@ def test_hostile_long_cells_are_read_quickly(board):
     preview = preview_of(csv_bytes(rows), board)
     assert time.perf_counter() - started < 2
     assert len(preview.actions) == 2
+
+
+def test_a_section_heading_in_the_ref_column_is_a_theme_and_a_short_ref_alone_an_error(board):
+    rows = [
+        ["Ref", "Action", "Lead"],
+        ["Police", "", ""],  # an agency's section, written in the ref column
+        ["1", "Train officers", "Cleveland Police"],
+        ["Health", "", ""],
+        ["1", "Audit GP records", "Health"],
+        ["B2", "", ""],  # a ref without its action: reported
+    ]
+    preview = preview_of(csv_bytes(rows), board)
+    assert [(a.theme.title, a.ref) for a in preview.actions] == [
+        ("Police", "1.1"),
+        ("Health", "2.1"),
+    ]
+    assert [str(error) for error in preview.errors] == ["Row 6: ref B2 has no action text."]

@@ -9,7 +9,9 @@ down the table, and say what each row is.
 - A row with one cell, in the table's first column and without a ref, is a heading:
   "Finding 2. ...", "Recommendation No. 1 - for immediate improvement" or "Priority 3"
   start a finding (the one-cell rows right after it are its text); any other short
-  heading ("Actions for Cleveland Police", "Professional Curiosity") starts a theme.
+  heading ("Actions for Cleveland Police", "Professional Curiosity") starts a theme; so
+  does a word in a first column of refs that is no ref ("Health", "Police": one without a
+  digit, over three characters and no Roman number).
   Above the heading row, a finding heading (and its text) is read too, and so is a
   theme written on the row right above the headings. The manager may say which rows
   are headings, whatever they hold.
@@ -70,7 +72,12 @@ CONTINUED = (
 THEME_TITLE_MAX = Theme._meta.get_field("title").max_length
 FINDING_NUMBER_MAX = Finding._meta.get_field("number").max_length
 
-_LOOKS_LIKE_REF = re.compile(r"^[\w./-]{1,12}$")
+# A ref alone in its row: one word with a digit ("1.2", "R3"), up to three characters
+# ("A", "B2"), or a Roman number ("iv"); a word such as "Health" or "Police" there is the
+# heading of an agency's section.
+_LOOKS_LIKE_REF = re.compile(
+    r"^(?:(?=[\w./-]*\d)[\w./-]{1,12}|[\w./-]{1,3}|[ivxlc]{1,6}\.?)$", re.IGNORECASE
+)
 _SPACES_RE = re.compile(r"\s+")
 # "1.1 Introduce audits", "2. Train staff", "3) Report": a ref at the start of the action
 # text, before a capital ("1.5 hours of training" is no ref).
