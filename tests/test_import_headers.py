@@ -34,15 +34,18 @@ from reviews.models import Board, Review
 HEADINGS = {
     "ref": ["ref", "Ref", "No.", "Ref.", "Action No", "#", "Action #"],
     "text": ["action", "ACTIONS", "Key task", "Key tasks", "Specific actions", "Action required",
-             "What we will do", "Strategic Intent and Actions"],
+             "What we will do", "Strategic Intent and Actions", "Actions to achieve the outcome",
+             "Actions needed to improve practice"],
     "lead": ["Lead", "Owner", "Lead(s)", "Officer responsible", "Strategic Lead",
              "Responsible Person or Agency", "Lead as written"],
     "lead_agency": ["Responsible agency", "Lead agency", "Agency"],
     "target": ["Timescales", "By when", "Target date", "Target Date", "Timescale/Target",
                "Deadline", "Completion date", "Due date", "Target date as written"],
-    "rag": ["RAG", "RAG rating", "BRAG", "Status", "RAG Status Q2"],
+    "rag": ["RAG", "RAG rating", "BRAG", "Status", "RAG Status Q2", "Progress RAG",
+            "Update (BRAG)", "Progress status"],
     "progress": ["Action to date", "Progress update", "Update", "Progress",
-                 "Update September 2013", "Latest approved progress"],
+                 "Update September 2013", "Latest approved progress", "Update on status",
+                 "Comments on status"],
     "next_steps": ["Future actions", "Next steps"],
     "evidence": ["How will we know", "How will we know?", "Evidence of impact", "Evidence",
                  "Output/Outcome measurement"],
@@ -67,7 +70,10 @@ def test_heading_vocabulary(heading, field):
     assert field_for_heading(heading) == field
 
 
-@pytest.mark.parametrize("heading", ["", "Notes", "2014", "Risk", "Page 2", "SCR Reference no"])
+@pytest.mark.parametrize(
+    "heading",
+    ["", "Notes", "2014", "Risk", "Page 2", "SCR Reference no", "Action to be taken by"],
+)
 def test_other_headings_are_not_fields(heading):
     assert field_for_heading(heading) is None
 

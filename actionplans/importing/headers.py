@@ -25,7 +25,13 @@ from dataclasses import dataclass
 
 from actionplans.columns import DERIVED, LABELS, UPDATE_HEADINGS  # noqa: F401 (ours, re-exported)
 
-from .vocabulary import FINDING_WORDS, HEADING_CLUES, HEADING_PHRASES, OPEN_HEADING_PHRASES
+from .vocabulary import (
+    FINDING_WORDS,
+    HEADING_CLUES,
+    HEADING_PHRASES,
+    OPEN_HEADING_PHRASES,
+    RAG_HEADING_ENDINGS,
+)
 
 # Headings are looked for in the first rows only: title rows sit above the table.
 HEADER_SEARCH_ROWS = 30
@@ -77,6 +83,11 @@ def field_for_heading(value: object) -> str | None:
     for phrase, key in _OPEN:
         # "Update September 2013" is progress; "Update date" is not: it is guessed.
         if heading.startswith(phrase + " ") and "date" not in heading[len(phrase) :].split():
+            rest = heading[len(phrase) :].strip()
+            if key != "rag" and rest in RAG_HEADING_ENDINGS:
+                return "rag"  # "Progress RAG", "Update (BRAG)"
+            if key == "text" and heading.endswith((" by", " by whom")):
+                continue  # "Action to be taken by": who or when, guessed
             return key
     return None
 

@@ -297,7 +297,17 @@ OPEN_HEADING_PHRASES: dict[str, tuple[str, ...]] = {
         "progress update",
         "comments",
     ),
+    # "Actions to achieve the outcome", "Actions needed to ...": the action column
+    # (not when it ends "by": "Action to be taken by" names who or when)
+    "text": (
+        "actions to",
+        "action to",
+        "actions needed",
+    ),
 }
+# The last words of a heading that make it the status column whatever it starts with:
+# "Progress RAG", "Update (BRAG)", "Progress status".
+RAG_HEADING_ENDINGS = ("rag", "brag", "rag status", "rag rating", "status", "rating")
 
 # Guessing a heading no phrase names, from its words: rules are tried in order and the
 # first whose words the heading holds wins; `unless` words stop a rule, and with `needs`
