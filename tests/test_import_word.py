@@ -592,3 +592,27 @@ def test_a_heading_row_across_a_form_is_the_finding_of_the_actions_under_it():
     )
     assert action.values["lead"] == "Head of virtual school"
     assert action.values["progress"] == "First list sent in May."
+
+
+@pytest.mark.django_db
+def test_a_forms_shaded_status_words_that_are_no_status_are_read_by_the_shading():
+    def form(document):
+        table = add_table(
+            document,
+            _form(
+                ("Action", "Publish the MASH guidance."),
+                ("Lead", "Health"),
+                ("RAG", "Ongoing"),  # words that are no status, shaded green
+                ("Action", "Audit referrals."),
+                ("Lead", "Health"),
+                ("RAG", ""),  # nothing written, shaded red
+            ),
+        )
+        shade(table.cell(2, 1), "00B050")
+        shade(table.cell(5, 1), "FF0000")
+
+    preview = preview_of(docx_bytes(form), make_board())
+    assert [(a.values["text"], a.rag) for a in preview.actions] == [
+        ("Publish the MASH guidance.", "green"),
+        ("Audit referrals.", "red"),
+    ]

@@ -394,7 +394,7 @@ _FORM_CARRIED = ("finding", "priority", "theme", "objective")
 @dataclass
 class _Form:
     """A form table read: its records (column key -> text), the headings between them,
-    and the fill of each record's empty value cell."""
+    and the fill of each record's value cells that are shaded."""
 
     table: _WordTable
     # ("heading", text) or ("record", {key: text}, {key: fill})
@@ -492,8 +492,8 @@ def _read_pairs(form: _Form, rows: list[SourceRow]) -> None:
             if key in record:
                 close()
             record[key] = value
-            fill = form.table.fills.get((row.number, column))
-            if not value and fill:
+            place = (row.number, column)
+            if fill := form.table.fills.get(place) or form.table.text_fills.get(place):
                 fills[key] = fill
     close()
 
@@ -515,7 +515,8 @@ def _read_sideways(form: _Form, rows: list[SourceRow]) -> None:
         form.headings.setdefault(key, heading)
         for column in range(1, len(row.cells)):
             records[column][key] = row.cells[column]
-            if fill := form.table.fills.get((row.number, column)):
+            place = (row.number, column)
+            if fill := form.table.fills.get(place) or form.table.text_fills.get(place):
                 fills[column][key] = fill
     for record, fill in zip(records[1:], fills[1:], strict=True):
         if any(record.values()):
@@ -561,8 +562,9 @@ def _unfold_forms(
                 continue
             _, record, fills = item
             rows.append(SourceRow(number, tuple(record.get(key, "") for key in keys)))
-            for key, fill in fills.items():
-                result.fills[(number, keys.index(key))] = fill
+            for key, fill in fills.items():  # shading of an empty value, or of a few words
+                kept = result.text_fills if record.get(key) else result.fills
+                kept[(number, keys.index(key))] = fill
         unfolded.append(result)
     return unfolded, len(forms)
 
