@@ -115,7 +115,7 @@ def test_unlisted_headings_are_guessed_from_their_words(heading, field):
     "heading",
     ["", "Notes", "2014", "Risk", "Page 2", "Date completed", "Actual completion date",
      "Review date", "Completed Y/N", "Reviewed by the board in March 2015 and agreed"
-     " by every partner at the meeting"],
+     " by every partner at the meeting", "Action to be taken by", "Action required by"],
 )  # fmt: skip
 def test_headings_that_are_not_guessed(heading):
     assert guess_field(heading) is None

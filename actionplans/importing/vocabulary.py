@@ -347,7 +347,8 @@ HEADING_CLUES: tuple[tuple[str | None, str, tuple[str, ...], tuple[str, ...]], .
     ("answers", " ".join(REVIEW_WORDS) + " source", (), ()),
     ("objective", "objective outcome aim goal purpose", (), ()),
     ("theme", "theme workstream strand area", (), ()),
-    ("text", "action task activity what how intervention proposal step do", (), ()),
+    # ("Action to be taken by", "Action required by": who or when, so no guess)
+    ("text", "action task activity what how intervention proposal step do", ("by",), ()),
 )
 
 # ------------------------------------------------------------------ statuses
