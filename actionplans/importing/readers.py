@@ -309,12 +309,12 @@ def _read_later_sheets(table: Table, workbook, first, data: bytes, continues: Sh
             if row.number < header and (words := _row_words(row)) and words not in title_texts
         ]
         number = table.rows[-1].number + 1  # a row apart from the sheet before
+        starts.append((worksheet.title, number + 1))
         for title in titles or [worksheet.title]:
             number += 1
             table.rows.append(SourceRow(number, (title,)))
             headings.add(number)
         shift = number - header
-        starts.append((worksheet.title, number + 1 - len(titles or [0])))
         table.rows += [
             SourceRow(row.number + shift, row.cells) for row in rows if row.number > header
         ]
@@ -462,7 +462,8 @@ def refuse_doctypes(
 
 
 def _choose_sheet(workbook, sheet: str | None, wanted: RowsTest | None):
-    """(worksheet, (its rows, its fills), the sheets passed over before it)."""
+    """(worksheet, (its rows, its fills, its text fills), the sheets passed over before
+    it)."""
     theme = _theme_colours(workbook)
     if not sheet:
         if not workbook.worksheets:
@@ -487,8 +488,8 @@ def _worksheet_rows(
     worksheet, theme: list[str] | None = None
 ) -> tuple[list[SourceRow], dict[tuple[int, int], str], dict[tuple[int, int], str]]:
     """Rows of a read-only worksheet, never wider than MAX_COLUMNS + 1 nor longer than
-    MAX_ROWS, and the fill colours of the empty cells in them (a RAG column coloured by
-    hand, with no words).
+    MAX_ROWS, the fill colours of the empty cells in them (a RAG column coloured by
+    hand, with no words) and those of the cells holding a few words (`fills_for`).
 
     The recorded dimensions are ignored (they can claim a million rows); only the cells
     present are read, and reading stops as soon as a limit is passed.
@@ -515,20 +516,24 @@ def _note_fills(
     theme: list[str],
 ) -> None:
     for index, cell in enumerate(cells):
-        value = cell.value
-        if value is None:
-            kept = fills
-        elif isinstance(value, str) and len(value) <= STATUS_TEXT_MAX:
-            kept = text_fills
-        else:
-            continue
-        if getattr(cell, "has_style", False) and len(kept) < MAX_FILLS:
+        kept = fills_for(cell.value, fills, text_fills)
+        if kept is not None and getattr(cell, "has_style", False) and len(kept) < MAX_FILLS:
             try:
                 colour = _solid_fill(cell, theme)
             except Exception:  # odd style records: the cell is just not coloured for us
                 colour = None
             if colour:
                 kept[(number, index)] = colour
+
+
+def fills_for(value: Value, fills: dict, text_fills: dict) -> dict | None:
+    """Where a coloured cell's fill is kept: an empty cell's (None) in `fills`, that of a
+    few words (a status, perhaps) in `text_fills`; None for anything else."""
+    if value is None:
+        return fills
+    if isinstance(value, str) and len(value) <= STATUS_TEXT_MAX:
+        return text_fills
+    return None
 
 
 def _solid_fill(cell, theme: list[str]) -> str | None:

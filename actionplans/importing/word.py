@@ -60,12 +60,12 @@ from .readers import (
     MAX_COLUMNS,
     MAX_FILLS,
     MAX_ROWS,
-    STATUS_TEXT_MAX,
     RowsTest,
     SourceRow,
     Table,
     UnreadableFile,
     check_sizes,
+    fills_for,
     open_zip,
     refuse_doctypes,
     refuse_macros,
@@ -340,8 +340,8 @@ def _table(tbl: etree._Element, position: int, *, plain: bool = False) -> _WordT
             elif open_merges:
                 open_merges.pop(column, None)
             if fill and _FILL_RE.fullmatch(fill):
-                kept = table.fills if not text else table.text_fills
-                if (not text or len(text) <= STATUS_TEXT_MAX) and len(kept) < MAX_FILLS:
+                kept = fills_for(text or None, table.fills, table.text_fills)
+                if kept is not None and len(kept) < MAX_FILLS:
                     kept[(number, column)] = fill.upper()
             cells.append(text)
             if span > 1:
@@ -402,10 +402,15 @@ class _Form:
     headings: dict[str, str] = field(default_factory=dict)  # key -> heading as written
 
 
+def _label_text(text: str) -> str:
+    """A label cell's words without the colon after them: "Lead agency:" -> "Lead agency"."""
+    return text.strip().rstrip(":").strip()
+
+
 def _form_label(text: str) -> tuple[str, str] | None:
     """(column key, heading) of a form's label cell, or None. The carried fields have
     one column whatever the label says ("Recommendation 2" is the finding column)."""
-    label = text.strip().rstrip(":").strip()
+    label = _label_text(text)
     if not label or len(label) > FORM_LABEL_MAX or "\n" in label:
         return None
     key = field_for_heading(label) or guess_field(label)
@@ -419,7 +424,7 @@ def _form_label(text: str) -> tuple[str, str] | None:
 
 
 def _strict_label(text: str) -> bool:
-    return field_for_heading(text.strip().rstrip(":").strip()) is not None
+    return field_for_heading(_label_text(text)) is not None
 
 
 def _read_form(table: _WordTable) -> _Form | None:
@@ -479,7 +484,7 @@ def _read_pairs(form: _Form, rows: list[SourceRow]) -> None:
             value = cells[value_at] if value_at is not None else ""
             if key in _FORM_CARRIED and re.search(r"\d", cells[index]):
                 # "Recommendation 2 | The board should ...": its number is in the label
-                value = f"{cells[index].strip().rstrip(':')}: {value}".rstrip(": ")
+                value = f"{_label_text(cells[index])}: {value}".rstrip(": ")
             pairs.append((key, value, index + 1 if value_at is None else value_at))
             label = None
             if next_at is not None and _strict_label(cells[next_at]):
